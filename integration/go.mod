@@ -1,0 +1,3 @@
+module github.com/logplug/logplug/integration
+
+go 1.26.8
