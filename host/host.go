@@ -43,10 +43,11 @@ type Options struct {
 // A Host delivers each message to every plugin it loaded, once and in order.
 // Its methods are safe for concurrent use.
 type Host struct {
-	sinks    []*sink
-	statuses []Status
-	errorLog *log.Logger
-	closed   atomic.Bool
+	sinks     []*sink
+	statuses  []Status
+	errorLog  *log.Logger
+	maxPanics int
+	closed    atomic.Bool
 }
 
 // Status reports on one plugin file of a [Host].
@@ -105,35 +106,61 @@ func Open(opts Options) (*Host, error) {
 	}
 	paths = append(paths, opts.Paths...)
 
-	h := &Host{errorLog: opts.ErrorLog}
-	if h.errorLog == nil {
-		h.errorLog = log.Default()
-	}
-	maxPanics := opts.MaxPanics
-	if maxPanics == 0 {
-		maxPanics = DefaultMaxPanics
-	}
+	h := newHost(opts)
 	seen := map[string]bool{}
 	for _, path := range paths {
 		if seen[path] {
 			continue
 		}
 		seen[path] = true
-		st := Status{Path: path, Name: nameFromPath(path)}
 		p, err := Load(path)
-		if err == nil {
-			st.Name, st.Version, st.OpenTime = p.Name, p.Version, p.OpenTime
-			err = configure(p, opts.Settings[p.Name])
-		}
 		if err != nil {
-			st.Err = err
-			h.errorLog.Print(err)
-		} else {
-			h.sinks = append(h.sinks, &sink{plugin: p, index: len(h.statuses), maxPanics: maxPanics, host: h})
+			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
+			continue
 		}
-		h.statuses = append(h.statuses, st)
+		h.addPlugin(p, opts.Settings)
 	}
 	return h, nil
+}
+
+// New returns a Host that delivers to plugins that are already loaded, or
+// to loggers linked into the program and wrapped in a [Plugin]. It passes
+// each its settings, as Open does; opts.Dir and opts.Paths are ignored.
+func New(opts Options, plugins ...*Plugin) *Host {
+	h := newHost(opts)
+	for _, p := range plugins {
+		h.addPlugin(p, opts.Settings)
+	}
+	return h
+}
+
+func newHost(opts Options) *Host {
+	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics}
+	if h.errorLog == nil {
+		h.errorLog = log.Default()
+	}
+	if h.maxPanics == 0 {
+		h.maxPanics = DefaultMaxPanics
+	}
+	return h
+}
+
+// addPlugin configures a loaded plugin and adds it.
+func (h *Host) addPlugin(p *Plugin, settings map[string]map[string]string) {
+	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, OpenTime: p.OpenTime}
+	h.add(st, p, configure(p, settings[p.Name]))
+}
+
+// add records a plugin's status and, when err is nil, starts delivering to
+// it. A failure is reported to the error log.
+func (h *Host) add(st Status, p *Plugin, err error) {
+	if err != nil {
+		st.Err = err
+		h.errorLog.Print(err)
+	} else {
+		h.sinks = append(h.sinks, &sink{plugin: p, index: len(h.statuses), host: h})
+	}
+	h.statuses = append(h.statuses, st)
 }
 
 // configure passes a plugin its settings, turning a panic into an error.
@@ -221,10 +248,9 @@ func (h *Host) Close() error {
 
 // A sink delivers messages to one loaded plugin and counts what happens.
 type sink struct {
-	plugin    *Plugin
-	index     int // into Host.statuses
-	maxPanics int
-	host      *Host
+	plugin *Plugin
+	index  int // into Host.statuses
+	host   *Host
 
 	mu          sync.Mutex // serialises calls, so the plugin sees messages in order
 	received    atomic.Uint64
@@ -288,7 +314,7 @@ func (s *sink) panicked(method string, v any) {
 	if n == 1 {
 		s.host.errorLog.Printf("%s: plugin %s panicked in %s: %v (further panics are counted, not reported)", s.plugin.Path, s.plugin.Name, method, v)
 	}
-	if s.maxPanics > 0 && n >= uint64(s.maxPanics) && !s.quarantined.Swap(true) {
+	if max := s.host.maxPanics; max > 0 && n >= uint64(max) && !s.quarantined.Swap(true) {
 		s.host.errorLog.Printf("%s: plugin %s quarantined after %d panics: it receives no more messages", s.plugin.Path, s.plugin.Name, n)
 	}
 }

@@ -130,9 +130,11 @@ func open(path string) (p *Plugin, err error) {
 // (`plugin.Open("x"): x: ...`), keeping the cause.
 func trimOpenError(err error, path string) error {
 	msg := err.Error()
-	prefix := fmt.Sprintf("plugin.Open(%q): ", strings.TrimSuffix(path, ".so"))
-	if rest, ok := strings.CutPrefix(msg, prefix); ok {
-		msg = rest
+	for _, name := range []string{path, strings.TrimSuffix(path, ".so")} {
+		msg = strings.TrimPrefix(msg, fmt.Sprintf("plugin.Open(%q): ", name))
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		msg = strings.TrimPrefix(msg, abs+": ")
 	}
 	msg = strings.TrimPrefix(msg, path+": ")
 	return errors.New(msg)
@@ -149,19 +151,17 @@ func asLogger(sym plugin.Symbol) (api.Logger, error) {
 	described := v.Type() // the type with the most methods met on the way
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
-			return nil, fmt.Errorf("%s is nil", api.Symbol)
+			return nil, fmt.Errorf("%s is a nil %s", api.Symbol, v.Type())
 		}
 		v = v.Elem()
 		if v.Kind() != reflect.Interface && v.Type().NumMethod() > described.NumMethod() {
 			described = v.Type()
 		}
-		if v.CanInterface() {
-			if l, ok := v.Interface().(api.Logger); ok {
-				return l, nil
-			}
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			continue // reported above
 		}
-		if v.Kind() == reflect.Interface && v.IsNil() {
-			return nil, fmt.Errorf("%s is a nil %s", api.Symbol, v.Type())
+		if l, ok := v.Interface().(api.Logger); ok && v.Kind() != reflect.Interface {
+			return l, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %s %s", ErrNotLogger, described, describeMissing(described))

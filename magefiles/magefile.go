@@ -1,0 +1,134 @@
+//go:build mage
+
+// The Mage targets of logplug. Run them from the repository root with
+// `go tool mage TARGET`; `go tool mage -l` lists them. The work is done by
+// package build, which the integration tests use too; this file only wires
+// targets to it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/logplug/logplug/magefiles/build"
+)
+
+// Default is the target run by a bare `go tool mage`.
+var Default = Build
+
+// Build builds bin/logplug and bin/plugins/NAME.so for every module under plugins/ (reads LOGPLUG_GOFLAGS).
+func Build(ctx context.Context) error {
+	arts, err := build.All(ctx, ".")
+	for _, a := range arts {
+		if a.Path != "" && a.Took > 0 {
+			fmt.Println(a)
+		}
+	}
+	return err
+}
+
+// Demo builds everything, then runs the real host with every plugin: an emit and a short run.
+func Demo(ctx context.Context) error {
+	mg.CtxDeps(ctx, Build)
+	host := filepath.Join(build.BinDir, "logplug")
+	plugins := filepath.Join(build.BinDir, build.PluginsDir)
+	input := strings.Join([]string{
+		`{"level":"info","msg":"service started","port":"8080"}`,
+		`{"level":"warn","msg":"slow request","path":"/search","ms":412}`,
+		`a plain line of text`,
+		`{"level":"error","message":"database unreachable","retry":true}`,
+	}, "\n") + "\n"
+	steps := []struct {
+		args  []string
+		stdin string
+	}{
+		{args: []string{"version"}},
+		{args: []string{"list", "--plugins", plugins}},
+		{args: []string{"emit", "--plugins", plugins, "--level", "info", "--label", "user=ann", "--label", "ip=10.0.0.1", "Hello from logplug"}},
+		{args: []string{"run", "--plugins", plugins}, stdin: input},
+	}
+	for _, s := range steps {
+		fmt.Printf("\n$ %s %s", host, strings.Join(quoteArgs(s.args), " "))
+		if s.stdin != "" {
+			fmt.Printf(" <<'EOF'\n%sEOF", s.stdin)
+		}
+		fmt.Println()
+		cmd := exec.CommandContext(ctx, host, s.args...)
+		cmd.Stdin = strings.NewReader(s.stdin)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s %s: %w", host, s.args[0], err)
+		}
+	}
+	return nil
+}
+
+// quoteArgs quotes the arguments that a shell would split.
+func quoteArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, " \t'\"$") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// Clean removes bin/, the built host and plugins.
+func Clean() error {
+	fmt.Println("removing", build.BinDir)
+	return os.RemoveAll(build.BinDir)
+}
+
+// Test groups the test targets.
+type Test mg.Namespace
+
+// Unit runs the unit tests of every module but integration.
+func (Test) Unit(ctx context.Context) error {
+	mods, err := build.Modules(".")
+	if err != nil {
+		return err
+	}
+	for _, m := range mods {
+		if m == "integration" {
+			continue
+		}
+		if err := goTest(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Integration builds the host and plugins, then runs the integration tests against them.
+func (Test) Integration(ctx context.Context) error {
+	mg.CtxDeps(ctx, Build)
+	return goTest(ctx, "integration", "-count=1")
+}
+
+// All runs every test: the unit tests of every module, then the integration tests.
+func (Test) All(ctx context.Context) {
+	mg.SerialCtxDeps(ctx, Test.Unit, Test.Integration)
+}
+
+// goTest runs go test ./... in a module folder, printing its output as it
+// comes.
+func goTest(ctx context.Context, dir string, flags ...string) error {
+	args := append([]string{"test"}, flags...)
+	args = append(args, "./...")
+	fmt.Printf("go %s (in %s)\n", strings.Join(args, " "), dir)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go test in %s: %w", dir, err)
+	}
+	return nil
+}
