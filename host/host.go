@@ -29,7 +29,7 @@ type Options struct {
 	// Settings holds each plugin's settings, keyed by plugin name (see
 	// [Plugin.Name]); they are passed to the plugin's Configure method
 	// before its first message.
-	Settings map[string]map[string]string
+	Settings Settings
 	// MaxPanics is how many panics a plugin may raise before the host stops
 	// calling it. Zero means [DefaultMaxPanics]; a negative value means no
 	// limit.
@@ -146,7 +146,7 @@ func newHost(opts Options) *Host {
 }
 
 // addPlugin configures a loaded plugin and adds it.
-func (h *Host) addPlugin(p *Plugin, settings map[string]map[string]string) {
+func (h *Host) addPlugin(p *Plugin, settings Settings) {
 	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, OpenTime: p.OpenTime}
 	h.add(st, p, configure(p, settings[p.Name]))
 }

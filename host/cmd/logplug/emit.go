@@ -16,7 +16,7 @@ func emitCommand() *Command {
 	)
 	return &Command{
 		Name:      "emit",
-		UsageLine: "logplug emit [--plugins DIR] [--level LEVEL] [--label KEY=VALUE]... MESSAGE...",
+		UsageLine: "logplug emit [plugin flags] [--level LEVEL] [--label KEY=VALUE]... MESSAGE...",
 		Short:     "send one message to every plugin",
 		Long: `
 Emit loads the plugins and sends them one message: the arguments joined by
@@ -28,7 +28,7 @@ method gets debug messages through Log, and one without an Error method gets
 error messages through Warn.
 
 Emit fails (exit status 1) when no plugin loaded or a plugin's Flush or
-Close failed.`,
+Close failed.` + pluginFlagsHelp,
 		setFlags: func(fs *flag.FlagSet) {
 			hf.register(fs)
 			fs.StringVar(&level, "level", "info", "send the message at `LEVEL`")

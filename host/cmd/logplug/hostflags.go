@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/logplug/logplug/host"
@@ -20,10 +21,32 @@ const pluginsEnv = "LOGPLUG_PLUGINS"
 // $LOGPLUG_PLUGINS names one, as in the article logplug started from.
 const defaultPluginDir = "plugins"
 
+// defaultConfig is the settings file read when --config is not given, if
+// it exists.
+const defaultConfig = "logplug.json"
+
+// pluginFlagsHelp explains the flags of hostFlags, for the help of each
+// command that has them.
+const pluginFlagsHelp = "\n" + `
+Plugins are the *.so files in the folder --plugins names (default: the
+folder $LOGPLUG_PLUGINS names, else ./plugins), in name order, plus each
+--plugin FILE. A plugin's name is the one it gives itself, else its file
+name without .so.
+
+Each plugin gets its settings before its first message: from the JSON file
+--config names (default ./logplug.json, if it exists), keyed by plugin name,
+with each --set NAME.KEY=VALUE applied over it. A plugin that fails to load
+or rejects its settings is reported on standard error and left out; the
+others go on. With --strict, any such failure, or settings for a plugin
+that is not there, stops the command before it sends anything.`
+
 // hostFlags are the flags of every command that loads plugins.
 type hostFlags struct {
-	dir   string
-	paths stringsFlag
+	dir    string
+	paths  stringsFlag
+	config string
+	set    host.Settings
+	strict bool
 }
 
 func (f *hostFlags) register(fs *flag.FlagSet) {
@@ -33,14 +56,39 @@ func (f *hostFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&f.dir, "plugins", def, "load every `DIR`/*.so; $"+pluginsEnv+" sets the default")
 	fs.Var(&f.paths, "plugin", "also load plugin `FILE` (repeatable)")
+	fs.StringVar(&f.config, "config", "", "read plugin settings from JSON `FILE` (default ./"+defaultConfig+" if it exists)")
+	fs.Var(&f.set, "set", "set plugin NAME's setting KEY to VALUE, over --config (`NAME.KEY=VALUE`, repeatable)")
+	fs.BoolVar(&f.strict, "strict", false, "fail if any plugin fails to load or to accept its settings")
+}
+
+// settings reads the settings file, if any, and applies --set over it.
+func (f *hostFlags) settings() (host.Settings, error) {
+	path := f.config
+	if path == "" {
+		if _, err := os.Stat(defaultConfig); err != nil {
+			return f.set, nil
+		}
+		path = defaultConfig
+	}
+	s, err := host.ReadSettingsFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s.Merge(f.set)
+	return s, nil
 }
 
 // options turns the flags into host options. A plugin folder that does not
 // exist is not an error when plugin files are named with --plugin.
-func (f *hostFlags) options(stderr io.Writer) host.Options {
+func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
+	settings, err := f.settings()
+	if err != nil {
+		return host.Options{}, err
+	}
 	opts := host.Options{
 		Dir:      f.dir,
 		Paths:    f.paths,
+		Settings: settings,
 		ErrorLog: log.New(stderr, progName+": ", 0),
 	}
 	if len(f.paths) > 0 {
@@ -48,16 +96,37 @@ func (f *hostFlags) options(stderr io.Writer) host.Options {
 			opts.Dir = ""
 		}
 	}
-	return opts
+	return opts, nil
 }
 
 // open loads the plugins. It fails when the folder can't be read or no
-// plugin loaded, since every message would then go nowhere.
+// plugin loaded, since every message would then go nowhere, and with
+// --strict when any plugin failed or settings name a plugin that is not
+// there.
 func (f *hostFlags) open(stderr io.Writer) (*host.Host, error) {
-	opts := f.options(stderr)
+	opts, err := f.options(stderr)
+	if err != nil {
+		return nil, err
+	}
 	h, err := host.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w (set --plugins or $%s to the folder that holds your .so files)", err, pluginsEnv)
+	}
+	problems := unusedSettings(opts.Settings, h.Plugins())
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "%s: %s\n", progName, p)
+	}
+	if f.strict {
+		failed := 0
+		for _, s := range h.Plugins() {
+			if !s.Loaded() {
+				failed++
+			}
+		}
+		if failed > 0 || len(problems) > 0 {
+			h.Close()
+			return nil, fmt.Errorf("--strict: %d plugins failed and %d settings name no plugin (see above); nothing was sent", failed, len(problems))
+		}
 	}
 	if h.Loaded() == 0 {
 		n := len(h.Plugins())
@@ -67,6 +136,27 @@ func (f *hostFlags) open(stderr io.Writer) (*host.Host, error) {
 		return nil, fmt.Errorf("no plugin loaded: all %d failed (see above)", n)
 	}
 	return h, nil
+}
+
+// unusedSettings returns a line for each plugin name in settings that
+// names no plugin found, so that a typo in a name does not pass unseen.
+func unusedSettings(settings host.Settings, statuses []host.Status) []string {
+	found := map[string]bool{}
+	for _, s := range statuses {
+		found[s.Name] = true
+	}
+	var names []string
+	for name := range settings {
+		if !found[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var lines []string
+	for _, name := range names {
+		lines = append(lines, fmt.Sprintf("settings for plugin %q, which is not among the plugins found", name))
+	}
+	return lines
 }
 
 // stringsFlag is a repeatable string flag.

@@ -14,18 +14,22 @@ func listCommand() *Command {
 	var hf hostFlags
 	return &Command{
 		Name:      "list",
-		UsageLine: "logplug list [--plugins DIR] [--plugin FILE]...",
+		UsageLine: "logplug list [plugin flags]",
 		Short:     "list the plugins found and whether each loads",
 		Long: `
 List loads every plugin and prints a line for each: its name, version,
 whether it loaded, how long opening it took, and its file. Below the table,
-a line for each plugin that did not load says why.`,
+a line for each plugin that did not load says why.` + pluginFlagsHelp,
 		setFlags: hf.register,
 		Run: func(ctx context.Context, c *Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected arguments %q", args)
 			}
-			h, err := host.Open(hf.options(io.Discard))
+			opts, err := hf.options(io.Discard)
+			if err != nil {
+				return err
+			}
+			h, err := host.Open(opts)
 			if err != nil {
 				return err
 			}

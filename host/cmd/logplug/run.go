@@ -23,7 +23,7 @@ func runCommand() *Command {
 	)
 	return &Command{
 		Name:      "run",
-		UsageLine: "logplug run [--plugins DIR] [--plugin FILE]... [--max-line BYTES]",
+		UsageLine: "logplug run [plugin flags] [--max-line BYTES]",
 		Short:     "send each line of standard input to every plugin",
 		Long: `
 Run loads the plugins, then reads standard input line by line until it ends
@@ -45,7 +45,7 @@ number and counted, and run goes on with the next line.
 At the end of input run flushes and closes every plugin and prints what each
 received and delivered to standard error. It fails (exit status 1) when no
 plugin loaded, a line was too long, a message was not delivered, or a
-plugin's Flush or Close failed.`,
+plugin's Flush or Close failed.` + pluginFlagsHelp,
 		setFlags: func(fs *flag.FlagSet) {
 			hf.register(fs)
 			fs.IntVar(&maxLine, "max-line", defaultMaxLine, "skip and report input lines longer than `BYTES`")
