@@ -29,6 +29,11 @@ const (
 	version = "v0.1.0"
 )
 
+// main is never called: the host loads this package as a plugin. Declaring
+// it lets `go build ./...` and other tools treat the folder as an ordinary
+// program.
+func main() {}
+
 // LoggingPlugin is the symbol the host looks up. The host receives a
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{out: os.Stdout}
