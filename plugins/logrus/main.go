@@ -1,0 +1,229 @@
+// Command logrus is a logplug plugin that writes each message with
+// [github.com/sirupsen/logrus], in logrus's text format by default:
+//
+//	time="2025-11-25T16:59:00.123456789Z" level=info msg="user logged in" ip=10.0.0.1 user=ann
+//
+// Debug, Info, Warn and Error write at logrus's levels of the same names.
+// logrus has no level-less entry, so Log writes at Info level, whatever the
+// level setting says. Labels become string fields (logrus's WithFields); a
+// label named "time", "msg" or "level" is written by logrus as
+// "fields.time", "fields.msg" or "fields.level". The time is RFC 3339 with
+// nanoseconds.
+//
+// The plugin uses a logger of its own (logrus.New), never logrus's global
+// logger. Settings (see README.md) choose the output (standard output,
+// standard error or a file), the format (text or JSON) and the minimum level.
+// Messages that arrive before Configure go to standard output as text.
+//
+// Build it with the settings `logplug version` prints, for example:
+//
+//	go build -buildmode=plugin -trimpath -o logrus.so .
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+)
+
+// name and version are what the plugin says of itself (Describe).
+const (
+	name    = "logrus"
+	version = "v0.1.0"
+)
+
+// timeLayout is RFC 3339 with nanoseconds, fixed width so that lines align.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// LoggingPlugin is the symbol the host looks up. The host receives a
+// pointer to it, whose method set has every method below.
+var LoggingPlugin = logger{}
+
+// logger writes messages with a logrus.Logger of its own. The mutex guards
+// every field; logrus writes each entry with one Write call to out.
+type logger struct {
+	mu     sync.Mutex
+	lr     *logrus.Logger
+	min    logrus.Level // the minimum level; logrus itself filters nothing
+	out    *output      // nil until Configure or the first message
+	closed bool
+}
+
+// config is the plugin's settings, parsed.
+type config struct {
+	output string       // "stdout", "stderr" or a file path
+	format string       // "text" or "json"
+	level  logrus.Level // the minimum level
+}
+
+// defaults is the configuration before Configure, and the base of every
+// Configure call.
+var defaults = config{output: "stdout", format: "text", level: logrus.DebugLevel}
+
+// levels maps the level setting's values to logrus's levels.
+var levels = map[string]logrus.Level{
+	"debug": logrus.DebugLevel,
+	"info":  logrus.InfoLevel,
+	"warn":  logrus.WarnLevel,
+	"error": logrus.ErrorLevel,
+}
+
+// noLevel is the level write takes for Log messages, which logrus writes at
+// Info level whatever the minimum level is.
+const noLevel logrus.Level = math.MaxUint32
+
+// Describe names the plugin.
+func (l *logger) Describe() (string, string) { return name, version }
+
+// Configure applies settings: "output" (stdout, stderr or a file path),
+// "format" (text or json) and "level" (debug, info, warn or error). It
+// rejects an unknown key, a bad value and an output file it cannot open, with
+// a one-line error naming the key and the value.
+func (l *logger) Configure(settings map[string]string) error {
+	c, err := parseSettings(settings)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.New("configure: plugin is closed")
+	}
+	out, err := openOutput(c.output)
+	if err != nil {
+		return fmt.Errorf("setting output=%q: %w", c.output, err)
+	}
+	// The host calls Configure once; a second call replaces the output.
+	prev := l.out
+	l.out, l.lr, l.min = out, newLogrus(out, c), c.level
+	if prev != nil {
+		if err := prev.close(); err != nil {
+			return fmt.Errorf("configure: closing the previous output: %w", err)
+		}
+	}
+	return nil
+}
+
+// parseSettings checks settings, in sorted key order, and returns them over
+// the defaults.
+func parseSettings(settings map[string]string) (config, error) {
+	c := defaults
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		v := settings[k]
+		switch k {
+		case "output":
+			if v == "" {
+				return c, fmt.Errorf("setting output=%q: want stdout, stderr or a file path", v)
+			}
+			c.output = v
+		case "format":
+			if v != "text" && v != "json" {
+				return c, fmt.Errorf("setting format=%q: want text or json", v)
+			}
+			c.format = v
+		case "level":
+			level, ok := levels[v]
+			if !ok {
+				return c, fmt.Errorf("setting level=%q: want debug, info, warn or error", v)
+			}
+			c.level = level
+		default:
+			return c, fmt.Errorf("setting %s=%q: unknown key, want format, level or output", k, v)
+		}
+	}
+	return c, nil
+}
+
+// newLogrus returns a logrus.Logger that writes to out in c's format. It
+// filters no level: the plugin does.
+func newLogrus(out *output, c config) *logrus.Logger {
+	lr := logrus.New()
+	lr.SetOutput(out)
+	lr.SetLevel(logrus.TraceLevel)
+	if c.format == "json" {
+		lr.SetFormatter(&logrus.JSONFormatter{TimestampFormat: timeLayout})
+	} else {
+		lr.SetFormatter(&logrus.TextFormatter{
+			DisableColors:    true,
+			FullTimestamp:    true,
+			TimestampFormat:  timeLayout,
+			QuoteEmptyFields: true,
+		})
+	}
+	return lr
+}
+
+// Log writes a message that has no level. logrus has none such, so it is
+// written at Info level, whatever the level setting says.
+func (l *logger) Log(msg string, labels map[string]string) { l.write(noLevel, msg, labels) }
+
+// Debug writes a debug message.
+func (l *logger) Debug(msg string, labels map[string]string) { l.write(logrus.DebugLevel, msg, labels) }
+
+// Info writes an informational message.
+func (l *logger) Info(msg string, labels map[string]string) { l.write(logrus.InfoLevel, msg, labels) }
+
+// Warn writes a warning.
+func (l *logger) Warn(msg string, labels map[string]string) { l.write(logrus.WarnLevel, msg, labels) }
+
+// Error writes an error message.
+func (l *logger) Error(msg string, labels map[string]string) { l.write(logrus.ErrorLevel, msg, labels) }
+
+// write writes one message at level, or nothing when level is below the
+// minimum. The labels map is only read, and nothing of it is kept after
+// write returns. After Close, write does nothing.
+func (l *logger) write(level logrus.Level, msg string, labels map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	if l.out == nil {
+		// Not configured: use the defaults, which cannot fail.
+		l.out, _ = openOutput(defaults.output)
+		l.lr, l.min = newLogrus(l.out, defaults), defaults.level
+	}
+	switch {
+	case level == noLevel:
+		level = logrus.InfoLevel
+	case level > l.min: // logrus's levels grow less severe
+		return
+	}
+	fields := make(logrus.Fields, len(labels))
+	for k, v := range labels {
+		fields[k] = v
+	}
+	l.lr.WithFields(fields).Log(level, msg)
+}
+
+// Flush syncs a file output to disk. It returns the write failures since the
+// last Flush, if any. After Close, it does nothing.
+func (l *logger) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.out == nil {
+		return nil
+	}
+	return l.out.flush()
+}
+
+// Close flushes and closes a file output; standard output and standard error
+// stay open. Calls after the first do nothing and return nil, and so do all
+// other methods.
+func (l *logger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.out == nil {
+		return nil
+	}
+	return l.out.close()
+}

@@ -1,0 +1,525 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logplug/logplug/api"
+)
+
+// The plugin's value, as the host sees it, has every method of the contract
+// that it means to have.
+var (
+	_ api.Logger      = &LoggingPlugin
+	_ api.DebugLogger = &LoggingPlugin
+	_ api.ErrorLogger = &LoggingPlugin
+	_ api.Configurer  = &LoggingPlugin
+	_ api.Flusher     = &LoggingPlugin
+	_ api.Closer      = &LoggingPlugin
+	_ api.Describer   = &LoggingPlugin
+)
+
+// field is one key and value of a line, in the order written.
+type field struct{ key, value string }
+
+func TestOutput(t *testing.T) {
+	tests := []struct {
+		name     string
+		settings map[string]string
+		send     func(l *logger)
+		// want has one entry per line, without the time field, in the order
+		// of the text format: level, msg, then labels sorted.
+		want [][]field
+	}{
+		{"info with sorted labels", nil,
+			func(l *logger) { l.Info("hi", map[string]string{"b": "2", "a": "1"}) },
+			[][]field{{{"level", "info"}, {"msg", "hi"}, {"a", "1"}, {"b", "2"}}}},
+		{"nil labels", nil,
+			func(l *logger) { l.Warn("w", nil) },
+			[][]field{{{"level", "warning"}, {"msg", "w"}}}},
+		{"no level is info", nil,
+			func(l *logger) { l.Log("plain", map[string]string{}) },
+			[][]field{{{"level", "info"}, {"msg", "plain"}}}},
+		{"debug", nil,
+			func(l *logger) { l.Debug("d", nil) },
+			[][]field{{{"level", "debug"}, {"msg", "d"}}}},
+		{"error", nil,
+			func(l *logger) { l.Error("e", nil) },
+			[][]field{{{"level", "error"}, {"msg", "e"}}}},
+		{"escapes", nil,
+			func(l *logger) {
+				l.Info("q\"\\\n\t\x01é<", map[string]string{"k": "a\nb", "empty": "", "sp": "a b"})
+			},
+			[][]field{{{"level", "info"}, {"msg", "q\"\\\n\t\x01é<"}, {"empty", ""}, {"k", "a\nb"}, {"sp", "a b"}}}},
+		{"reserved label names", nil,
+			func(l *logger) { l.Info("m", map[string]string{"msg": "x", "level": "y", "time": "z"}) },
+			[][]field{{{"level", "info"}, {"msg", "m"}, {"fields.level", "y"}, {"fields.msg", "x"}, {"fields.time", "z"}}}},
+		{"level warn", map[string]string{"level": "warn"},
+			func(l *logger) {
+				l.Debug("d", nil)
+				l.Info("i", nil)
+				l.Warn("w", nil)
+				l.Error("e", nil)
+				l.Log("l", nil)
+			},
+			[][]field{
+				{{"level", "warning"}, {"msg", "w"}},
+				{{"level", "error"}, {"msg", "e"}},
+				{{"level", "info"}, {"msg", "l"}},
+			}},
+		{"level error", map[string]string{"level": "error"},
+			func(l *logger) {
+				l.Warn("w", nil)
+				l.Error("e", nil)
+				l.Log("l", nil)
+			},
+			[][]field{{{"level", "error"}, {"msg", "e"}}, {{"level", "info"}, {"msg", "l"}}}},
+	}
+	for _, format := range []string{"text", "json"} {
+		for _, tt := range tests {
+			t.Run(format+"/"+tt.name, func(t *testing.T) {
+				path := filepath.Join(t.TempDir(), "out.log")
+				settings := map[string]string{"output": path, "format": format}
+				maps.Copy(settings, tt.settings)
+				l := &logger{}
+				if err := l.Configure(settings); err != nil {
+					t.Fatal(err)
+				}
+				before := time.Now()
+				tt.send(l)
+				after := time.Now()
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+				lines := readLines(t, path)
+				if len(lines) != len(tt.want) {
+					t.Fatalf("wrote %d lines, want %d:\n%s", len(lines), len(tt.want), strings.Join(lines, "\n"))
+				}
+				for i, line := range lines {
+					got := decode(t, format, line)
+					got = checkTime(t, got, before, after)
+					want := tt.want[i]
+					if format == "json" {
+						// encoding/json writes map keys in sorted order.
+						want = slices.SortedFunc(slices.Values(want), func(a, b field) int {
+							return strings.Compare(a.key, b.key)
+						})
+					}
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("line %d: %s\ngot fields %q\nwant       %q", i, line, got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestTextLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.log")
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": path}); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("user logged in", map[string]string{"user": "ann", "ip": "10.0.0.1"})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	line := readLines(t, path)[0]
+	want := regexp.MustCompile(`^time="[^"]+" level=info msg="user logged in" ip=10.0.0.1 user=ann$`)
+	if !want.MatchString(line) {
+		t.Errorf("wrote %q, want a match for %s", line, want)
+	}
+}
+
+func TestLabelsNotModified(t *testing.T) {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": filepath.Join(t.TempDir(), "out.log")}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"level": "x", "a": "1"}
+	want := maps.Clone(labels)
+	l.Info("m", labels)
+	if !maps.Equal(labels, want) {
+		t.Errorf("labels became %v, want %v", labels, want)
+	}
+}
+
+func TestConfigureErrors(t *testing.T) {
+	dir := t.TempDir()
+	notDir := filepath.Join(dir, "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		settings map[string]string
+		want     string
+	}{
+		{map[string]string{"colour": "no"}, `setting colour="no": unknown key, want format, level or output`},
+		{map[string]string{"format": "xml"}, `setting format="xml": want text or json`},
+		{map[string]string{"format": "console"}, `setting format="console": want text or json`},
+		{map[string]string{"level": "trace"}, `setting level="trace": want debug, info, warn or error`},
+		{map[string]string{"level": "warning"}, `setting level="warning": want debug, info, warn or error`},
+		{map[string]string{"output": ""}, `setting output="": want stdout, stderr or a file path`},
+		{map[string]string{"output": notDir + "/x.log"},
+			fmt.Sprintf(`setting output=%q: mkdir %s: not a directory`, notDir+"/x.log", notDir)},
+		{map[string]string{"output": dir},
+			fmt.Sprintf(`setting output=%q: open %s: is a directory`, dir, dir)},
+		// Keys are checked in sorted order, so the first bad one is reported.
+		{map[string]string{"level": "x", "format": "y"}, `setting format="y": want text or json`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			l := &logger{}
+			err := l.Configure(tt.settings)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("Configure(%v) = %v\nwant %s", tt.settings, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigurePermissionDenied(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may write anywhere")
+	}
+	dir := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "x.log")
+	l := &logger{}
+	want := fmt.Sprintf(`setting output=%q: open %s: permission denied`, path, path)
+	if err := l.Configure(map[string]string{"output": path}); err == nil || err.Error() != want {
+		t.Errorf("Configure = %v, want %s", err, want)
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "out.log")
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("kept\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": path}); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("appended", nil)
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, path)
+	if len(lines) != 2 || lines[0] != "kept" || !strings.Contains(lines[1], "msg=appended") {
+		t.Errorf("file holds %q, want the old line and the new one", lines)
+	}
+
+	// Missing folders are created.
+	path = filepath.Join(t.TempDir(), "new", "dir", "out.log")
+	l = &logger{}
+	if err := l.Configure(map[string]string{"output": path}); err != nil {
+		t.Fatal(err)
+	}
+	l.Warn("w", nil)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if lines := readLines(t, path); len(lines) != 1 {
+		t.Errorf("file holds %q, want one line", lines)
+	}
+}
+
+// TestStandardStreams checks the default output, before Configure, and
+// output=stderr, by pointing os.Stdout and os.Stderr at files.
+func TestStandardStreams(t *testing.T) {
+	tests := []struct {
+		name      string
+		configure map[string]string // nil: do not call Configure
+		stream    **os.File
+	}{
+		{"before Configure", nil, &os.Stdout},
+		{"stdout", map[string]string{"output": "stdout"}, &os.Stdout},
+		{"stderr", map[string]string{"output": "stderr"}, &os.Stderr},
+		{"empty settings", map[string]string{}, &os.Stdout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "stream")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			saved := *tt.stream
+			*tt.stream = f
+			defer func() { *tt.stream = saved }()
+
+			l := &logger{}
+			if tt.configure != nil {
+				if err := l.Configure(tt.configure); err != nil {
+					t.Fatal(err)
+				}
+			}
+			l.Info("hi", map[string]string{"a": "1"})
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// Close leaves the standard streams open.
+			if _, err := f.WriteString(""); err != nil {
+				t.Errorf("stream closed: %v", err)
+			}
+			lines := readLines(t, path)
+			if len(lines) != 1 {
+				t.Fatalf("wrote %q, want one line", lines)
+			}
+			got := checkTime(t, decode(t, "text", lines[0]), time.Time{}, time.Now())
+			want := []field{{"level", "info"}, {"msg", "hi"}, {"a", "1"}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got fields %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestConcurrentLinesStayWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.log")
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": path, "format": "json"}); err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, each = 16, 200
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			labels := map[string]string{"g": fmt.Sprint(g)}
+			for i := range each {
+				switch i % 3 {
+				case 0:
+					l.Info(strings.Repeat("x", g*10), labels)
+				case 1:
+					l.Error(strings.Repeat("y", g*10), labels)
+				default:
+					if err := l.Flush(); err != nil {
+						t.Error(err)
+					}
+					l.Log(strings.Repeat("z", g*10), labels)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, path)
+	if len(lines) != goroutines*each {
+		t.Fatalf("got %d lines, want %d", len(lines), goroutines*each)
+	}
+	for _, line := range lines {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("line %q is not whole JSON", line)
+		}
+	}
+}
+
+func TestCloseTwiceAndCallsAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.log")
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": path}); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("before", nil)
+	if err := l.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	l.Log("after", nil)
+	l.Debug("after", nil)
+	l.Info("after", nil)
+	l.Warn("after", nil)
+	l.Error("after", nil)
+	if err := l.Flush(); err != nil {
+		t.Errorf("Flush after Close: %v", err)
+	}
+	if err := l.Configure(map[string]string{}); err == nil {
+		t.Error("Configure after Close succeeded")
+	}
+	if lines := readLines(t, path); len(lines) != 1 {
+		t.Errorf("file holds %q, want only the line written before Close", lines)
+	}
+
+	// A logger closed before any message or Configure.
+	var fresh logger
+	if err := fresh.Close(); err != nil {
+		t.Errorf("Close before use: %v", err)
+	}
+	fresh.Info("ignored", nil)
+}
+
+func TestFlushReportsWriteFailures(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.log")
+	if err := os.WriteFile(path, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	readOnly, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &output{w: readOnly, isFile: true}
+	l := &logger{out: out, lr: newLogrus(out, defaults), min: defaults.level}
+	l.Info("lost", nil)
+	l.Info("lost too", nil)
+	err = l.Flush()
+	if err == nil || !strings.HasPrefix(err.Error(), "2 writes failed, the first with: write "+path) {
+		t.Errorf("Flush = %v, want a report of 2 failed writes", err)
+	}
+	var pathErr *os.PathError
+	if !errors.As(err, &pathErr) {
+		t.Errorf("Flush error %v does not wrap the write error", err)
+	}
+	if err := l.Flush(); err != nil {
+		t.Errorf("second Flush = %v, want nil: failures are reported once", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	if n, v := LoggingPlugin.Describe(); n != "logrus" || v != "v0.1.0" {
+		t.Errorf("Describe() = %q, %q", n, v)
+	}
+}
+
+func BenchmarkInfo(b *testing.B) {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": os.DevNull}); err != nil {
+		b.Fatal(err)
+	}
+	labels := map[string]string{"method": "GET", "path": "/api/v1/items", "status": "200"}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Info("request served", labels)
+	}
+}
+
+// readLines returns the lines of the file at path.
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	if !bytes.HasSuffix(b, []byte("\n")) {
+		t.Errorf("file does not end with a newline: %q", b)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// decode returns the fields of a line in the given format, in the order
+// written.
+func decode(t *testing.T, format, line string) []field {
+	t.Helper()
+	if format == "json" {
+		return decodeJSON(t, line)
+	}
+	return decodeText(t, line)
+}
+
+// decodeJSON decodes a JSON object whose values are all strings, keeping
+// the order of its keys.
+func decodeJSON(t *testing.T, line string) []field {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(line))
+	var fields []field
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("line %q: not a JSON object", line)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("line %q: key %v: %v", line, tok, err)
+		}
+		fields = append(fields, field{tok.(string), v})
+	}
+	if _, err := dec.Token(); err != nil {
+		t.Fatalf("line %q: %v", line, err)
+	}
+	return fields
+}
+
+// decodeText decodes a line of logrus's text format: key=value pairs
+// separated by spaces, each value bare or a Go-quoted string.
+func decodeText(t *testing.T, line string) []field {
+	t.Helper()
+	var fields []field
+	for rest := line; rest != ""; {
+		key, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			t.Fatalf("line %q: no '=' in %q", line, rest)
+		}
+		value := after
+		if strings.HasPrefix(after, `"`) {
+			quoted, err := strconv.QuotedPrefix(after)
+			if err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+			value, _ = strconv.Unquote(quoted)
+			after = after[len(quoted):]
+		} else {
+			value, after, _ = strings.Cut(after, " ")
+			after = " " + after
+		}
+		fields = append(fields, field{key, value})
+		rest = strings.TrimPrefix(after, " ")
+	}
+	return fields
+}
+
+// timeFormat is the time layout the plugin must write: fixed-width RFC 3339
+// with nanoseconds.
+var timeFormat = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d)$`)
+
+// checkTime checks that fields has one "time" field, between before and
+// after, and returns the fields without it.
+func checkTime(t *testing.T, fields []field, before, after time.Time) []field {
+	t.Helper()
+	i := slices.IndexFunc(fields, func(f field) bool { return f.key == "time" })
+	if i < 0 {
+		t.Errorf("fields %q: no time field", fields)
+		return fields
+	}
+	stamp := fields[i].value
+	if !timeFormat.MatchString(stamp) {
+		t.Errorf("time %q is not fixed-width RFC 3339 with nanoseconds", stamp)
+	}
+	tm, err := time.Parse(time.RFC3339Nano, stamp)
+	if err != nil {
+		t.Errorf("time: %v", err)
+	} else if tm.Before(before) || tm.After(after) {
+		t.Errorf("time %v is not between %v and %v", tm, before, after)
+	}
+	return slices.Delete(fields, i, i+1)
+}

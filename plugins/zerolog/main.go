@@ -1,0 +1,234 @@
+// Command zerolog is a logplug plugin that writes each message with
+// [github.com/rs/zerolog], as one JSON object per line by default:
+//
+//	{"level":"info","time":"2025-11-25T16:59:00.123456789Z","ip":"10.0.0.1","user":"ann","message":"user logged in"}
+//
+// Debug, Info, Warn and Error write at zerolog's levels of the same names;
+// Log writes zerolog's level-less event, which has no "level" field. Each
+// event holds "level", "time" (RFC 3339 with nanoseconds), every label as a
+// string field in sorted key order, and "message". A label named "level",
+// "time" or "message" is written as "label.level", "label.time" or
+// "label.message", so no key repeats.
+//
+// Settings (see README.md) choose the output (standard output, standard
+// error or a file), the format (JSON or zerolog's console format) and the
+// minimum level. Messages that arrive before Configure go to standard output
+// as JSON.
+//
+// Build it with the settings `logplug version` prints, for example:
+//
+//	go build -buildmode=plugin -trimpath -o zerolog.so .
+package main
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// name and version are what the plugin says of itself (Describe).
+const (
+	name    = "zerolog"
+	version = "v0.1.0"
+)
+
+// timeLayout is RFC 3339 with nanoseconds, fixed width so that lines align.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// LoggingPlugin is the symbol the host looks up. The host receives a
+// pointer to it, whose method set has every method below.
+var LoggingPlugin = logger{}
+
+// logger writes messages with a zerolog.Logger. The mutex guards every field;
+// zerolog writes each event with one Write call to out.
+type logger struct {
+	mu     sync.Mutex
+	zl     zerolog.Logger
+	out    *output // nil until Configure or the first message
+	closed bool
+	keys   []string // reused for sorting label keys
+}
+
+// config is the plugin's settings, parsed.
+type config struct {
+	output string        // "stdout", "stderr" or a file path
+	format string        // "json" or "console"
+	level  zerolog.Level // the minimum level
+}
+
+// defaults is the configuration before Configure, and the base of every
+// Configure call.
+var defaults = config{output: "stdout", format: "json", level: zerolog.DebugLevel}
+
+// levels maps the level setting's values to zerolog's levels.
+var levels = map[string]zerolog.Level{
+	"debug": zerolog.DebugLevel,
+	"info":  zerolog.InfoLevel,
+	"warn":  zerolog.WarnLevel,
+	"error": zerolog.ErrorLevel,
+}
+
+// Describe names the plugin.
+func (l *logger) Describe() (string, string) { return name, version }
+
+// Configure applies settings: "output" (stdout, stderr or a file path),
+// "format" (json or console) and "level" (debug, info, warn or error). It
+// rejects an unknown key, a bad value and an output file it cannot open, with
+// a one-line error naming the key and the value.
+func (l *logger) Configure(settings map[string]string) error {
+	c, err := parseSettings(settings)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errors.New("configure: plugin is closed")
+	}
+	out, err := openOutput(c.output)
+	if err != nil {
+		return fmt.Errorf("setting output=%q: %w", c.output, err)
+	}
+	// The host calls Configure once; a second call replaces the output.
+	prev := l.out
+	l.out, l.zl = out, newZerolog(out, c)
+	if prev != nil {
+		if err := prev.close(); err != nil {
+			return fmt.Errorf("configure: closing the previous output: %w", err)
+		}
+	}
+	return nil
+}
+
+// parseSettings checks settings, in sorted key order, and returns them over
+// the defaults.
+func parseSettings(settings map[string]string) (config, error) {
+	c := defaults
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		v := settings[k]
+		switch k {
+		case "output":
+			if v == "" {
+				return c, fmt.Errorf("setting output=%q: want stdout, stderr or a file path", v)
+			}
+			c.output = v
+		case "format":
+			if v != "json" && v != "console" {
+				return c, fmt.Errorf("setting format=%q: want json or console", v)
+			}
+			c.format = v
+		case "level":
+			level, ok := levels[v]
+			if !ok {
+				return c, fmt.Errorf("setting level=%q: want debug, info, warn or error", v)
+			}
+			c.level = level
+		default:
+			return c, fmt.Errorf("setting %s=%q: unknown key, want format, level or output", k, v)
+		}
+	}
+	return c, nil
+}
+
+// newZerolog returns a zerolog.Logger that writes to out as c says.
+func newZerolog(out *output, c config) zerolog.Logger {
+	if c.format == "console" {
+		// The console writer turns each event into one line and writes it
+		// with one call to out.
+		cw := zerolog.ConsoleWriter{Out: out, NoColor: true, TimeFormat: timeLayout}
+		return zerolog.New(cw).Level(c.level)
+	}
+	return zerolog.New(out).Level(c.level)
+}
+
+// Log writes a message that has no level. It is written whatever the level
+// setting says.
+func (l *logger) Log(msg string, labels map[string]string) { l.write(zerolog.NoLevel, msg, labels) }
+
+// Debug writes a debug message.
+func (l *logger) Debug(msg string, labels map[string]string) {
+	l.write(zerolog.DebugLevel, msg, labels)
+}
+
+// Info writes an informational message.
+func (l *logger) Info(msg string, labels map[string]string) { l.write(zerolog.InfoLevel, msg, labels) }
+
+// Warn writes a warning.
+func (l *logger) Warn(msg string, labels map[string]string) { l.write(zerolog.WarnLevel, msg, labels) }
+
+// Error writes an error message.
+func (l *logger) Error(msg string, labels map[string]string) {
+	l.write(zerolog.ErrorLevel, msg, labels)
+}
+
+// write writes one message at level, or nothing when level is below the
+// minimum. The labels map is only read, and nothing of it is kept after
+// write returns. After Close, write does nothing.
+func (l *logger) write(level zerolog.Level, msg string, labels map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	if l.out == nil {
+		// Not configured: use the defaults, which cannot fail.
+		l.out, _ = openOutput(defaults.output)
+		l.zl = newZerolog(l.out, defaults)
+	}
+	e := l.zl.WithLevel(level)
+	if e == nil {
+		return // below the minimum level
+	}
+	e.Str(zerolog.TimestampFieldName, time.Now().Format(timeLayout))
+	l.keys = l.keys[:0]
+	for k := range labels {
+		l.keys = append(l.keys, k)
+	}
+	slices.Sort(l.keys)
+	for _, k := range l.keys {
+		e.Str(fieldName(k), labels[k])
+	}
+	e.Msg(msg)
+}
+
+// fieldName returns the field a label is written as: its key, or for a key
+// that zerolog uses itself, the key prefixed with "label.".
+func fieldName(key string) string {
+	switch key {
+	case zerolog.LevelFieldName, zerolog.TimestampFieldName, zerolog.MessageFieldName:
+		return "label." + key
+	}
+	return key
+}
+
+// Flush syncs a file output to disk. It returns the write failures since the
+// last Flush, if any. After Close, it does nothing.
+func (l *logger) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.out == nil {
+		return nil
+	}
+	return l.out.flush()
+}
+
+// Close flushes and closes a file output; standard output and standard error
+// stay open. Calls after the first do nothing and return nil, and so do all
+// other methods.
+func (l *logger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if l.out == nil {
+		return nil
+	}
+	return l.out.close()
+}
