@@ -27,6 +27,8 @@ var (
 	// fixturesDir holds the built fixture plugins, NAME.so for each folder
 	// under testdata/fixtures.
 	fixturesDir string
+	// hammerBin is the built cmd/hammer program.
+	hammerBin string
 )
 
 func TestMain(m *testing.M) {
@@ -62,6 +64,11 @@ func runMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	fixturesDir = dir
 	if err := buildFixtures(ctx, fixturesDir); err != nil {
+		fmt.Fprintf(os.Stderr, "integration: %v\n", err)
+		return 1
+	}
+	hammerBin = filepath.Join(fixturesDir, "hammer")
+	if _, err := build.Program(ctx, repoRoot, "integration/cmd/hammer", hammerBin); err != nil {
 		fmt.Fprintf(os.Stderr, "integration: %v\n", err)
 		return 1
 	}

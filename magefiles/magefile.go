@@ -33,11 +33,18 @@ func Build(ctx context.Context) error {
 	return err
 }
 
-// Demo builds everything, then runs the real host with every plugin: an emit and a short run.
+// Demo builds everything, then runs the real host with all four plugins side by side: an emit and a short run.
 func Demo(ctx context.Context) error {
 	mg.CtxDeps(ctx, Build)
 	host := filepath.Join(build.BinDir, "logplug")
 	plugins := filepath.Join(build.BinDir, build.PluginsDir)
+	logFile := filepath.Join(build.BinDir, "demo", "app.log")
+	if err := os.RemoveAll(filepath.Dir(logFile)); err != nil {
+		return err
+	}
+	// The file plugin needs a path; the others write to standard output,
+	// zerolog in its console format.
+	pluginFlags := []string{"--plugins", plugins, "--set", "file.path=" + logFile, "--set", "zerolog.format=console"}
 	input := strings.Join([]string{
 		`{"level":"info","msg":"service started","port":"8080"}`,
 		`{"level":"warn","msg":"slow request","path":"/search","ms":412}`,
@@ -45,25 +52,27 @@ func Demo(ctx context.Context) error {
 		`{"level":"error","message":"database unreachable","retry":true}`,
 	}, "\n") + "\n"
 	steps := []struct {
+		cmd   string
 		args  []string
 		stdin string
 	}{
-		{args: []string{"version"}},
-		{args: []string{"list", "--plugins", plugins}},
-		{args: []string{"emit", "--plugins", plugins, "--level", "info", "--label", "user=ann", "--label", "ip=10.0.0.1", "Hello from logplug"}},
-		{args: []string{"run", "--plugins", plugins}, stdin: input},
+		{cmd: host, args: []string{"version"}},
+		{cmd: host, args: append([]string{"list"}, pluginFlags...)},
+		{cmd: host, args: append(append([]string{"emit"}, pluginFlags...), "--level", "warn", "--label", "user=ann", "--label", "disk=sda", "disk almost full")},
+		{cmd: host, args: append([]string{"run"}, pluginFlags...), stdin: input},
+		{cmd: "cat", args: []string{logFile}},
 	}
 	for _, s := range steps {
-		fmt.Printf("\n$ %s %s", host, strings.Join(quoteArgs(s.args), " "))
+		fmt.Printf("\n$ %s %s", s.cmd, strings.Join(quoteArgs(s.args), " "))
 		if s.stdin != "" {
 			fmt.Printf(" <<'EOF'\n%sEOF", s.stdin)
 		}
 		fmt.Println()
-		cmd := exec.CommandContext(ctx, host, s.args...)
+		cmd := exec.CommandContext(ctx, s.cmd, s.args...)
 		cmd.Stdin = strings.NewReader(s.stdin)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stdout
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s %s: %w", host, s.args[0], err)
+			return fmt.Errorf("%s %s: %w", s.cmd, s.args[0], err)
 		}
 	}
 	return nil

@@ -91,8 +91,7 @@ func (a Artifact) String() string {
 
 // Host builds the host program at root/BinDir/logplug.
 func Host(ctx context.Context, root string) (Artifact, error) {
-	out := filepath.Join(BinDir, "logplug")
-	return goBuild(ctx, root, out, nil, nil, "./"+HostPackage)
+	return Program(ctx, root, HostPackage, filepath.Join(BinDir, "logplug"))
 }
 
 // PluginModules returns the folders under root/PluginsDir that hold a
@@ -238,4 +237,11 @@ func Modules(root string) ([]string, error) {
 		dirs = append(dirs, filepath.ToSlash(filepath.Clean(u.DiskPath)))
 	}
 	return dirs, nil
+}
+
+// Program builds the main package in root/pkg as an ordinary program at
+// out (relative to root), with the same settings as the host, so that it
+// can load the plugins Plugin builds.
+func Program(ctx context.Context, root, pkg, out string) (Artifact, error) {
+	return goBuild(ctx, root, out, nil, nil, "./"+pkg)
 }

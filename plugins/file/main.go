@@ -46,6 +46,11 @@ const (
 // umask applies.
 const dirMode = 0o750
 
+// main is never called: the host loads this package as a plugin. Declaring
+// it lets `go build ./...` and other tools treat the folder as an ordinary
+// program.
+func main() {}
+
 // LoggingPlugin is the symbol the host looks up. The host receives a
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{}

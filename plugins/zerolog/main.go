@@ -40,6 +40,11 @@ const (
 // timeLayout is RFC 3339 with nanoseconds, fixed width so that lines align.
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
+// main is never called: the host loads this package as a plugin. Declaring
+// it lets `go build ./...` and other tools treat the folder as an ordinary
+// program.
+func main() {}
+
 // LoggingPlugin is the symbol the host looks up. The host receives a
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{}
