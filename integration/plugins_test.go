@@ -195,11 +195,21 @@ func TestFilePluginEightGoroutinesOneHost(t *testing.T) {
 	checkWholeLines(t, data, "g", 8, 10000)
 }
 
-func TestFilePluginRotationLosesNoLine(t *testing.T) {
+func TestFilePluginRotation(t *testing.T) {
+	t.Run("keeps every line", func(t *testing.T) { testRotation(t, 10, false) })
+	t.Run("keeps max_backups files", func(t *testing.T) { testRotation(t, 2, true) })
+}
+
+// testRotation writes about 4 MB through the file plugin rotating at 1 MB
+// with maxBackups. When removed is false, maxBackups is more than the
+// rotations and every line must be in the files; else exactly maxBackups
+// rotated files must be kept, holding the newest lines whole and in order.
+// No file may pass the size.
+func testRotation(t *testing.T, maxBackups int, removed bool) {
 	dir := pluginFolder(t, referencePlugin("file"))
 	logDir := t.TempDir()
 	logFile := filepath.Join(logDir, "rotating.log")
-	const lines, maxBackups = 24000, 10 // about 3.6 MB, so three rotations at 1 MB
+	const lines = 24000
 	var in strings.Builder
 	for n := range lines {
 		fmt.Fprintf(&in, `{"msg":"line %d","w":"0","seq":"%d","pad":"%s"}`+"\n", n, n, strings.Repeat("x", 80))
@@ -216,8 +226,8 @@ func TestFilePluginRotationLosesNoLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(backups)
-	if len(backups) < 2 || len(backups) > maxBackups {
-		t.Fatalf("%d backups %v, want between 2 and %d", len(backups), backups, maxBackups)
+	if removed && len(backups) != maxBackups || !removed && (len(backups) < 2 || len(backups) >= maxBackups) {
+		t.Fatalf("%d backups %v, want %d (removed %v)", len(backups), backups, maxBackups, removed)
 	}
 	var all []byte
 	for _, f := range append(backups, logFile) {
@@ -230,7 +240,20 @@ func TestFilePluginRotationLosesNoLine(t *testing.T) {
 		}
 		all = append(all, data...)
 	}
-	checkWholeLines(t, all, "w", 1, lines)
+	if !removed {
+		checkWholeLines(t, all, "w", 1, lines)
+		return
+	}
+	// The oldest files were removed: what is left must be whole lines, in
+	// order, ending with the last line sent.
+	kept := strings.Split(strings.TrimSuffix(string(all), "\n"), "\n")
+	first := lines - len(kept)
+	for i, line := range kept {
+		var obj map[string]string
+		if err := json.Unmarshal([]byte(line), &obj); err != nil || obj["seq"] != fmt.Sprint(first+i) {
+			t.Fatalf("kept line %d = %q, want whole line seq %d", i, line, first+i)
+		}
+	}
 }
 
 // TestBadSettings checks that each bad setting is reported in one line
