@@ -43,11 +43,11 @@ func Run(ctx context.Context, root string, w io.Writer) error {
 	var errs []error
 	step := func(name string, err error) {
 		if err != nil {
-			fmt.Fprintf(w, "lint: %-40s FAIL\n", name)
+			fmt.Fprintf(w, "lint: %-48s FAIL\n", name)
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			return
 		}
-		fmt.Fprintf(w, "lint: %-40s ok\n", name)
+		fmt.Fprintf(w, "lint: %-48s ok\n", name)
 	}
 	step("gofmt -l", Gofmt(ctx, root))
 	for _, m := range mods {
@@ -162,7 +162,7 @@ func BuildAlone(ctx context.Context, dir, out string) error {
 	if err != nil {
 		return err
 	}
-	var pkgs, plugins []string
+	var libs, cmds, plugins []string
 	dec := json.NewDecoder(strings.NewReader(list))
 	for dec.More() {
 		var p struct {
@@ -176,7 +176,7 @@ func BuildAlone(ctx context.Context, dir, out string) error {
 		case len(p.GoFiles) == 0:
 			// Tests only.
 		case p.Name != "main":
-			pkgs = append(pkgs, p.ImportPath)
+			libs = append(libs, p.ImportPath)
 		default:
 			isPlugin, err := IsPlugin(p.Dir, p.GoFiles)
 			if err != nil {
@@ -185,17 +185,23 @@ func BuildAlone(ctx context.Context, dir, out string) error {
 			if isPlugin {
 				plugins = append(plugins, p.Dir)
 			} else {
-				pkgs = append(pkgs, p.ImportPath)
+				cmds = append(cmds, p.ImportPath)
 			}
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if len(pkgs) > 0 {
-		args := append([]string{"build"}, build.Flags...)
+	args := append([]string{"build"}, build.Flags...)
+	if len(libs) > 0 {
+		// go build discards what it builds for packages that are not main.
+		if _, err := output(ctx, dir, env, "go", append(args, libs...)...); err != nil {
+			return err
+		}
+	}
+	if len(cmds) > 0 {
 		args = append(args, "-o", out+string(filepath.Separator))
-		if _, err := output(ctx, dir, env, "go", append(args, pkgs...)...); err != nil {
+		if _, err := output(ctx, dir, env, "go", append(args, cmds...)...); err != nil {
 			return err
 		}
 	}

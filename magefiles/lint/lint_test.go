@@ -129,6 +129,10 @@ func TestBuildAlone(t *testing.T) {
 	if err := BuildAlone(context.Background(), filepath.Join(root, "m"), out); err != nil {
 		t.Fatal(err)
 	}
+	// A module of libraries only has nothing to write.
+	if err := BuildAlone(context.Background(), filepath.Join(root, "lib"), out); err != nil {
+		t.Errorf("BuildAlone of a library module: %v", err)
+	}
 	for _, f := range []string{"tool", "plug.so"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("BuildAlone did not build %s: %v", f, err)
