@@ -1,8 +1,7 @@
 //go:build mage
 
 // Targets for plugin authors and for keeping the repository tidy: new
-// plugins, lint, and the race-enabled run of the conformance suite's own
-// tests.
+// plugins, lint, and the race-enabled runs of the conformance suite.
 
 package main
 
@@ -53,17 +52,27 @@ func (New) Plugin(ctx context.Context, name string) error {
 	return nil
 }
 
-// raceTests are the packages whose unit tests also run with -race: the
-// conformance suite, whose concurrent case is only as good as the race
-// detector that watches it.
-var raceTests = []struct{ dir, pkgs string }{
-	{"api", "./plugintest/..."},
+// raceTests returns the packages whose unit tests run again with -race:
+// the conformance suite's own tests, and every plugin's tests (which run
+// the suite), since the suite's concurrent and labels cases are only as
+// good as the race detector that watches them.
+func raceTests() ([]struct{ dir, pkgs string }, error) {
+	tests := []struct{ dir, pkgs string }{{"api", "./plugintest/..."}}
+	plugins, err := build.PluginModules(".")
+	for _, p := range plugins {
+		tests = append(tests, struct{ dir, pkgs string }{p, "./..."})
+	}
+	return tests, err
 }
 
 // goTestRace runs raceTests with -race, two packages and two threads at a
-// time so that the run stays small.
+// time so that the runs stay small.
 func goTestRace(ctx context.Context) error {
-	for _, r := range raceTests {
+	tests, err := raceTests()
+	if err != nil {
+		return err
+	}
+	for _, r := range tests {
 		args := []string{"test", "-race", "-p=2", "-cpu=2", r.pkgs}
 		fmt.Printf("go %s (in %s)\n", strings.Join(args, " "), r.dir)
 		cmd := exec.CommandContext(ctx, "go", args...)

@@ -90,7 +90,7 @@ func Clean() error {
 // Test groups the test targets.
 type Test mg.Namespace
 
-// Unit runs the unit tests of every module but integration, and those of api/plugintest again with -race.
+// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race.
 func (Test) Unit(ctx context.Context) error {
 	mods, err := build.Modules(".")
 	if err != nil {
