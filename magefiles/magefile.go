@@ -99,7 +99,7 @@ func Clean() error {
 // Test groups the test targets.
 type Test mg.Namespace
 
-// Unit runs the unit tests of every module but integration.
+// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race.
 func (Test) Unit(ctx context.Context) error {
 	mods, err := build.Modules(".")
 	if err != nil {
@@ -113,7 +113,7 @@ func (Test) Unit(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return goTestRace(ctx)
 }
 
 // Integration builds the host and plugins, then runs the integration tests against them.
@@ -122,9 +122,9 @@ func (Test) Integration(ctx context.Context) error {
 	return goTest(ctx, "integration", "-count=1")
 }
 
-// All runs every test: the unit tests of every module, then the integration tests.
+// All runs every check: lint, the unit tests of every module, then the integration tests.
 func (Test) All(ctx context.Context) {
-	mg.SerialCtxDeps(ctx, Test.Unit, Test.Integration)
+	mg.SerialCtxDeps(ctx, Lint, Test.Unit, Test.Integration)
 }
 
 // goTest runs go test ./... in a module folder, printing its output as it

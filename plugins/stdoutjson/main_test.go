@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/api/plugintest"
 )
 
 // The plugin's value, as the host sees it, has every method of the contract
@@ -94,9 +97,51 @@ func TestConcurrentLinesStayWhole(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	if n, v := LoggingPlugin.Describe(); n != "stdoutjson" || v == "" {
-		t.Errorf("Describe() = %q, %q", n, v)
+	if n, v := LoggingPlugin.Describe(); n != name || v == "" {
+		t.Errorf("Describe() = %q, %q; want %q and a version", n, v, name)
 	}
+}
+
+// TestConformance runs the conformance suite of package plugintest, which
+// checks every rule of the contract that the plugin's methods can break.
+func TestConformance(t *testing.T) {
+	var buf bytes.Buffer
+	plugintest.Run(t, plugintest.Plugin{
+		New: func() api.Logger {
+			buf.Reset()
+			return &logger{out: &buf}
+		},
+		Result: func() ([]plugintest.Record, error) { return parse(buf.Bytes()) },
+	})
+}
+
+// parse reads the plugin's output back into records: it undoes the
+// renaming of labels called "level" and "msg".
+func parse(out []byte) ([]plugintest.Record, error) {
+	var recs []plugintest.Record
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var obj map[string]string
+		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+			return nil, fmt.Errorf("line %d %q: %w", n, sc.Text(), err)
+		}
+		level, err := api.ParseLevel(obj["level"])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		r := plugintest.Record{Level: level, Msg: obj["msg"], Labels: map[string]string{}}
+		delete(obj, "level")
+		delete(obj, "msg")
+		for k, v := range obj {
+			if k == "label.level" || k == "label.msg" {
+				k = strings.TrimPrefix(k, "label.")
+			}
+			r.Labels[k] = v
+		}
+		recs = append(recs, r)
+	}
+	return recs, sc.Err()
 }
 
 func BenchmarkInfo(b *testing.B) {
