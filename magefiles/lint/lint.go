@@ -4,8 +4,9 @@
 // The checks are gofmt on every Go file; go vet in every module; a build of
 // every module on its own, with GOWORK=off, so that each still builds from
 // its go.mod and go.sum alone as a copy outside the workspace would; and
-// actionlint (github.com/rhysd/actionlint, run with `go tool`, declared in
-// magefiles/go.mod) on the GitHub Actions workflows.
+// actionlint (github.com/rhysd/actionlint, run with `go tool`, pinned in
+// tools/go.mod, a module outside the workspace) on the GitHub Actions
+// workflows.
 package lint
 
 import (
@@ -64,7 +65,7 @@ func Run(ctx context.Context, root string, w io.Writer) error {
 	}
 	files, err := Workflows(root)
 	if err == nil {
-		err = Actionlint(ctx, root, files)
+		err = Actionlint(ctx, filepath.Join(root, ToolsDir), files)
 	}
 	step("actionlint ("+WorkflowsDir+")", err)
 	return errors.Join(errs...)
@@ -102,7 +103,8 @@ func Modules(root string) ([]Module, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || rel == build.BinDir) {
+		// The tools module holds no code of ours, only tool requirements.
+		if d.IsDir() && rel != "." && (strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") || rel == build.BinDir || rel == ToolsDir) {
 			return filepath.SkipDir
 		}
 		if d.Name() == "go.mod" && !d.IsDir() {
@@ -249,10 +251,22 @@ func Workflows(root string) ([]string, error) {
 	return files, nil
 }
 
-// Actionlint runs actionlint on files with `go tool actionlint`, in dir:
-// a folder of the workspace, or of a module whose go.mod declares the tool.
-func Actionlint(ctx context.Context, dir string, files []string) error {
-	_, err := output(ctx, dir, nil, "go", append([]string{"tool", "actionlint", "-no-color"}, files...)...)
+// ToolsDir is the folder, relative to the root, of the module that pins
+// the tools lint runs. It is not in go.work, so it is used with GOWORK=off.
+const ToolsDir = "tools"
+
+// Actionlint runs actionlint on files with `go tool actionlint` in
+// toolsDir, the folder of a module whose go.mod declares the tool.
+func Actionlint(ctx context.Context, toolsDir string, files []string) error {
+	abs := make([]string, len(files))
+	for i, f := range files {
+		a, err := filepath.Abs(f)
+		if err != nil {
+			return err
+		}
+		abs[i] = a
+	}
+	_, err := output(ctx, toolsDir, []string{"GOWORK=off"}, "go", append([]string{"tool", "actionlint", "-no-color"}, abs...)...)
 	return err
 }
 

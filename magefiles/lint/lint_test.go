@@ -152,10 +152,10 @@ func TestActionlint(t *testing.T) {
 		"bad.yml":  "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          no-such-input: 1\n        run: echo both\n",
 	})
 	// The tool is declared in this module's go.mod, so it runs from here.
-	if err := Actionlint(context.Background(), ".", []string{filepath.Join(dir, "good.yml")}); err != nil {
+	if err := Actionlint(context.Background(), filepath.Join("..", "..", ToolsDir), []string{filepath.Join(dir, "good.yml")}); err != nil {
 		t.Errorf("Actionlint(good.yml) = %v", err)
 	}
-	err := Actionlint(context.Background(), ".", []string{filepath.Join(dir, "bad.yml")})
+	err := Actionlint(context.Background(), filepath.Join("..", "..", ToolsDir), []string{filepath.Join(dir, "bad.yml")})
 	if err == nil || !strings.Contains(err.Error(), "bad.yml:") {
 		t.Errorf("Actionlint(bad.yml) = %v, want its mistakes", err)
 	}
