@@ -128,7 +128,7 @@ func (g *guard) checkPermissions(path string) (string, error) {
 	case !g.insecure:
 		return "", &LoadError{Path: path, Err: fmt.Errorf("refused: %w", pe), Fix: pe.Fix + insecureHint}
 	}
-	g.log.Printf("%s: warning: %v; loaded anyway (--insecure-permissions); fix: %s", path, pe, pe.Fix)
+	g.log.Printf("%s: warning: %v; loading it anyway (--insecure-permissions); fix: %s", path, pe, pe.Fix)
 	if file, err = realPath(path); err != nil {
 		return "", &LoadError{Path: path, Err: err}
 	}

@@ -49,7 +49,7 @@ func TestGuard(t *testing.T) {
 		{name: "sticky folder", want: "D/p/junk.so: " + reachedOpen,
 			setup: func(t *testing.T, d string, opts *Options) string { chmod(t, d+"/p", 0o1777); return d + "/p/junk.so" }},
 		{name: "insecure permissions: warned and opened", want: "D/p/junk.so: " + reachedOpen,
-			wantLog: "D/p/junk.so: warning: folder D/p is writable by group and others (mode 0777); loaded anyway (--insecure-permissions); fix: chmod go-w D/p",
+			wantLog: "D/p/junk.so: warning: folder D/p is writable by group and others (mode 0777); loading it anyway (--insecure-permissions); fix: chmod go-w D/p",
 			setup: func(t *testing.T, d string, opts *Options) string {
 				chmod(t, d+"/p", 0o777)
 				opts.InsecurePermissions = true
@@ -62,7 +62,7 @@ func TestGuard(t *testing.T) {
 				return d + "/p/junk.so"
 			}},
 		{name: "insecure permissions: another user's file", needRoot: true, want: "D/p/junk.so: " + reachedOpen,
-			wantLog: "D/p/junk.so: warning: file D/p/junk.so is owned by uid 12345, not by root or the host's user (uid 0); loaded anyway (--insecure-permissions); fix: chown root D/p/junk.so",
+			wantLog: "D/p/junk.so: warning: file D/p/junk.so is owned by uid 12345, not by root or the host's user (uid 0); loading it anyway (--insecure-permissions); fix: chown root D/p/junk.so",
 			setup: func(t *testing.T, d string, opts *Options) string {
 				must(t, os.Chown(d+"/p/junk.so", otherUID, -1))
 				opts.InsecurePermissions = true
