@@ -38,8 +38,11 @@ func PrivateCopy(src, dir string) (*Copy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", src, info.Mode().Type())
+	switch {
+	case info.IsDir():
+		return nil, fmt.Errorf("%s is a folder, not a plugin file", src)
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file (mode %v)", src, info.Mode())
 	}
 	private, err := os.MkdirTemp(dir, "logplug-private-")
 	if err != nil {

@@ -52,7 +52,7 @@ func TestPrivateCopyErrors(t *testing.T) {
 		name, src, want string
 	}{
 		{"missing", filepath.Join(dir, "nope.so"), "no such file or directory"},
-		{"folder", dir, "not a regular file (d---------)"},
+		{"folder", dir, dir + " is a folder, not a plugin file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
