@@ -178,13 +178,12 @@ func TestGuard(t *testing.T) {
 			if tt.needRoot && os.Geteuid() != 0 {
 				t.Skip("needs root: only root can give a file to another user (os.Chown)")
 			}
-			d, err := filepath.EvalSymlinks(t.TempDir())
-			must(t, err)
+			d := privateDir(t)
 			must(t, os.Chmod(d, 0o755))
 			must(t, os.Mkdir(d+"/p", 0o755))
 			must(t, os.WriteFile(d+"/p/junk.so", []byte("junk"), 0o644))
 			chmod(t, d+"/p/junk.so", 0o644)
-			private := t.TempDir()
+			private := privateDir(t)
 			t.Setenv("TMPDIR", private)
 
 			var logBuf bytes.Buffer
@@ -224,8 +223,7 @@ func TestGuard(t *testing.T) {
 }
 
 func TestGuardRefusesAnUnsafePrivateFolder(t *testing.T) {
-	d, err := filepath.EvalSymlinks(t.TempDir())
-	must(t, err)
+	d := privateDir(t)
 	must(t, os.WriteFile(d+"/junk.so", []byte("junk"), 0o644))
 	unsafe := filepath.Join(d, "tmp")
 	must(t, os.Mkdir(unsafe, 0o700))
@@ -238,6 +236,17 @@ func TestGuardRefusesAnUnsafePrivateFolder(t *testing.T) {
 	if got := h.Plugins()[0].Err; got == nil || got.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", got, want)
 	}
+}
+
+// privateDir returns a new temporary folder, as a real path, with mode
+// 0700 whatever the umask (t.TempDir's folders are group-writable under a
+// umask of 002, and the guard refuses what lies in them).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.EvalSymlinks(t.TempDir())
+	must(t, err)
+	must(t, os.Chmod(d, 0o700))
+	return d
 }
 
 // linkOut makes D/p/link.so a symlink to D/other/junk.so, outside the
