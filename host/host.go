@@ -1,6 +1,7 @@
 package host
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/host/trust"
 )
 
 // Version is the version of the logplug host.
@@ -38,6 +40,29 @@ type Options struct {
 	// configure, panics, or is quarantined. Nil means the log package's
 	// standard logger.
 	ErrorLog *log.Logger
+
+	// Before it opens a plugin file, Open refuses it when someone other
+	// than root or the host's user could change it, or a folder or symlink
+	// on the way to it (see [trust.Checker]), and when it is a symlink to a
+	// file outside its folder. The fields below relax those checks or add
+	// others. A refused file is never opened; its [Status.Err] is a
+	// *[LoadError] whose Fix says what to do.
+
+	// InsecurePermissions loads plugins that fail the permission check
+	// anyway, reporting each to ErrorLog as a warning.
+	InsecurePermissions bool
+	// FollowSymlinks loads a plugin that is a symlink to a file outside
+	// the folder that holds the symlink.
+	FollowSymlinks bool
+	// Pins, when not nil, are the SHA-256 digests plugin files must have,
+	// by name relative to Dir (or to the current folder when Dir is empty),
+	// or by absolute name. A file that is not pinned, or whose digest
+	// differs, is refused.
+	Pins *trust.Pins
+	// TrustedKeys, when not empty, are the keys one of which must have
+	// signed each plugin file: FILE.sig must hold a valid signature of FILE
+	// (see [trust.Sign]), or FILE is refused.
+	TrustedKeys []ed25519.PublicKey
 }
 
 // A Host delivers each message to every plugin it loaded, once and in order.
@@ -107,13 +132,14 @@ func Open(opts Options) (*Host, error) {
 	paths = append(paths, opts.Paths...)
 
 	h := newHost(opts)
+	g := newGuard(opts, h.errorLog)
 	seen := map[string]bool{}
 	for _, path := range paths {
 		if seen[path] {
 			continue
 		}
 		seen[path] = true
-		p, err := Load(path)
+		p, err := g.load(path)
 		if err != nil {
 			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
 			continue

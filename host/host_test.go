@@ -188,7 +188,7 @@ func TestDiscover(t *testing.T) {
 }
 
 func TestOpenReportsFilesThatAreNotPlugins(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "junk.so"), []byte("not a plugin"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -79,8 +79,14 @@ type loadResult struct {
 // that it is a logger. Errors are of type *[LoadError].
 //
 // Load opens a given file at most once per process: loading it again
-// returns the same *Plugin, or the same error.
-func Load(path string) (*Plugin, error) {
+// returns the same *Plugin, or the same error. Load makes none of the
+// checks that [Open] makes before it opens a file (see [Options]).
+func Load(path string) (*Plugin, error) { return loadAs(path, path) }
+
+// loadAs is Load for the plugin file path whose bytes are opened from file:
+// path itself, its real path, or a private copy of it. The plugin is known
+// by path: its Path, its errors and the once-per-process record are path's.
+func loadAs(path, file string) (*Plugin, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, &LoadError{Path: path, Err: err}
@@ -93,13 +99,13 @@ func Load(path string) (*Plugin, error) {
 	if r, ok := opened.byPath[abs]; ok {
 		return r.p, r.err
 	}
-	p, err := open(path)
+	p, err := open(path, file)
 	opened.byPath[abs] = loadResult{p, err}
 	return p, err
 }
 
 // open does the work of Load, once per file.
-func open(path string) (p *Plugin, err error) {
+func open(path, file string) (p *Plugin, err error) {
 	defer func() {
 		// A panic in the plugin's init functions comes out of plugin.Open.
 		if v := recover(); v != nil {
@@ -108,9 +114,9 @@ func open(path string) (p *Plugin, err error) {
 		}
 	}()
 	start := time.Now()
-	pl, err := plugin.Open(path)
+	pl, err := plugin.Open(file)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: trimOpenError(err, path)}
+		return nil, &LoadError{Path: path, Err: trimOpenError(err, file)}
 	}
 	sym, err := pl.Lookup(api.Symbol)
 	if err != nil {

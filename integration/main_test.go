@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +42,10 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// logplug refuses plugins in group-writable folders; with a umask of
+	// 002 (usual for users with a group of their own) the test folders
+	// would be.
+	syscall.Umask(0o022)
 	logplugBin = filepath.Join(repoRoot, build.BinDir, "logplug")
 	pluginsDir = filepath.Join(repoRoot, build.BinDir, build.PluginsDir)
 

@@ -38,7 +38,7 @@ Each plugin gets its settings before its first message: from the JSON file
 with each --set NAME.KEY=VALUE applied over it. A plugin that fails to load
 or rejects its settings is reported on standard error and left out; the
 others go on. With --strict, any such failure, or settings for a plugin
-that is not there, stops the command before it sends anything.`
+that is not there, stops the command before it sends anything.` + trustFlagsHelp
 
 // hostFlags are the flags of every command that loads plugins.
 type hostFlags struct {
@@ -47,6 +47,7 @@ type hostFlags struct {
 	config string
 	set    host.Settings
 	strict bool
+	trust  trustFlags
 }
 
 func (f *hostFlags) register(fs *flag.FlagSet) {
@@ -59,6 +60,7 @@ func (f *hostFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "read plugin settings from JSON `FILE` (default ./"+defaultConfig+" if it exists)")
 	fs.Var(&f.set, "set", "set plugin NAME's setting KEY to VALUE, over --config (`NAME.KEY=VALUE`, repeatable)")
 	fs.BoolVar(&f.strict, "strict", false, "fail if any plugin fails to load or to accept its settings")
+	f.trust.register(fs)
 }
 
 // settings reads the settings file, if any, and applies --set over it.
@@ -95,6 +97,9 @@ func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
 		if _, err := os.Stat(f.dir); errors.Is(err, os.ErrNotExist) {
 			opts.Dir = ""
 		}
+	}
+	if err := f.trust.apply(&opts, stderr); err != nil {
+		return host.Options{}, err
 	}
 	return opts, nil
 }

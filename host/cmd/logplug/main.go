@@ -11,6 +11,9 @@
 //	emit     send one message to every plugin
 //	list     list the plugins found and whether each loads
 //	version  print the host's version and the settings plugins must be built with
+//	pin      write the SHA-256 of every plugin, for --pins
+//	keygen   make a key pair for signing plugins
+//	sign     sign plugin files, for --trust
 //
 // Run `logplug help <command>` or `logplug <command> -h` for a command's
 // flags.
@@ -73,7 +76,8 @@ func usagef(format string, args ...any) error {
 // run, so that no flag state survives between runs (tests call run many
 // times).
 func commands() []*Command {
-	return []*Command{runCommand(), emitCommand(), listCommand(), versionCommand()}
+	return []*Command{runCommand(), emitCommand(), listCommand(), versionCommand(),
+		pinCommand(), keygenCommand(), signCommand()}
 }
 
 func main() {

@@ -1,0 +1,287 @@
+package host
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/logplug/logplug/host/trust"
+)
+
+// The files in these tests are not plugins. A file the guard lets through
+// reaches plugin.Open, which fails with this cause: that is how the tests
+// see that it was let through. A refused file never reaches plugin.Open.
+const reachedOpen = "file too short"
+
+func TestGuard(t *testing.T) {
+	signer := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, ed25519.SeedSize))
+	stranger := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, ed25519.SeedSize))
+	trusted := []ed25519.PublicKey{signer.Public().(ed25519.PublicKey)}
+	junkDigest := digestOf([]byte("junk"))
+	const otherUID = 12345
+
+	tests := []struct {
+		name string
+		// setup prepares the folder D, which holds p/junk.so (mode 0644,
+		// holding "junk"), and returns the options and the plugin's path.
+		setup    func(t *testing.T, d string, opts *Options) string
+		needRoot bool
+		want     string // the plugin's error, with D for the folder and {H} for the digest of "junk"
+		wantLog  string // a line of the error log besides the error, if any
+	}{
+		{name: "safe file is opened", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string { return d + "/p/junk.so" }},
+		{name: "file writable by group",
+			want: "D/p/junk.so: refused: file D/p/junk.so is writable by group (mode 0664); fix: chmod g-w D/p/junk.so (or --insecure-permissions)",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				chmod(t, d+"/p/junk.so", 0o664)
+				return d + "/p/junk.so"
+			}},
+		{name: "folder writable by all",
+			want:  "D/p/junk.so: refused: folder D/p is writable by group and others (mode 0777); fix: chmod go-w D/p (or --insecure-permissions)",
+			setup: func(t *testing.T, d string, opts *Options) string { chmod(t, d+"/p", 0o777); return d + "/p/junk.so" }},
+		{name: "sticky folder", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string { chmod(t, d+"/p", 0o1777); return d + "/p/junk.so" }},
+		{name: "insecure permissions: warned and opened", want: "D/p/junk.so: " + reachedOpen,
+			wantLog: "D/p/junk.so: warning: folder D/p is writable by group and others (mode 0777); loading it anyway (--insecure-permissions); fix: chmod go-w D/p",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				chmod(t, d+"/p", 0o777)
+				opts.InsecurePermissions = true
+				return d + "/p/junk.so"
+			}},
+		{name: "file owned by another user", needRoot: true,
+			want: "D/p/junk.so: refused: file D/p/junk.so is owned by uid 12345, not by root or the host's user (uid 0); fix: chown root D/p/junk.so (or --insecure-permissions)",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				must(t, os.Chown(d+"/p/junk.so", otherUID, -1))
+				return d + "/p/junk.so"
+			}},
+		{name: "insecure permissions: another user's file", needRoot: true, want: "D/p/junk.so: " + reachedOpen,
+			wantLog: "D/p/junk.so: warning: file D/p/junk.so is owned by uid 12345, not by root or the host's user (uid 0); loading it anyway (--insecure-permissions); fix: chown root D/p/junk.so",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				must(t, os.Chown(d+"/p/junk.so", otherUID, -1))
+				opts.InsecurePermissions = true
+				return d + "/p/junk.so"
+			}},
+		{name: "symlink out of the folder",
+			want:  "D/p/link.so: refused: symlink to D/other/junk.so, outside the plugin folder D/p; fix: copy the file into D/p (or --follow-symlinks)",
+			setup: func(t *testing.T, d string, opts *Options) string { return linkOut(t, d) }},
+		{name: "symlink out of the folder, followed", want: "D/p/link.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string { opts.FollowSymlinks = true; return linkOut(t, d) }},
+		{name: "followed symlink to an unsafe folder",
+			want: "D/p/link.so: refused: folder D/other is writable by group and others (mode 0777); fix: chmod go-w D/other (or --insecure-permissions)",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.FollowSymlinks = true
+				link := linkOut(t, d)
+				chmod(t, d+"/other", 0o777)
+				return link
+			}},
+		{name: "symlink within the folder", want: "D/p/link.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				must(t, os.Mkdir(d+"/p/versions", 0o755))
+				must(t, os.Rename(d+"/p/junk.so", d+"/p/versions/junk-1.0.so"))
+				must(t, os.Symlink("versions/junk-1.0.so", d+"/p/link.so"))
+				return d + "/p/link.so"
+			}},
+		{name: "missing file", want: "D/p/nope.so: lstat D/p/nope.so: no such file or directory",
+			setup: func(t *testing.T, d string, opts *Options) string { return d + "/p/nope.so" }},
+		{name: "pinned", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "junk.so", Digest: junkDigest})
+				return d + "/p/junk.so"
+			}},
+		{name: "pinned by absolute name", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: d + "/p/junk.so", Digest: junkDigest})
+				return d + "/p/junk.so"
+			}},
+		{name: "pinned outside the folder", want: "D/other/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				must(t, os.Mkdir(d+"/other", 0o755))
+				must(t, os.Rename(d+"/p/junk.so", d+"/other/junk.so"))
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "../other/junk.so", Digest: junkDigest})
+				return d + "/other/junk.so"
+			}},
+		{name: "not pinned",
+			want: `D/p/junk.so: refused: not pinned: pins.txt has no line for junk.so (have {H}); fix: if you trust the file, add the line "{H}  junk.so" to pins.txt (logplug pin prints it); else remove the file`,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "other.so", Digest: junkDigest})
+				return d + "/p/junk.so"
+			}},
+		{name: "pin mismatch",
+			want: "D/p/junk.so: refused: SHA-256 mismatch: want " + digestOf([]byte("good")).String() + " (from pins.txt), have {H}; fix: put back the file that was pinned, or, if you trust the new one, pin it again (logplug pin)",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "junk.so", Digest: digestOf([]byte("good"))})
+				return d + "/p/junk.so"
+			}},
+		{name: "signed", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = trusted
+				writeSig(t, d+"/p/junk.so.sig", trust.Sign(signer, junkDigest))
+				return d + "/p/junk.so"
+			}},
+		{name: "signed by the second trusted key", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = []ed25519.PublicKey{stranger.Public().(ed25519.PublicKey), trusted[0]}
+				writeSig(t, d+"/p/junk.so.sig", trust.Sign(signer, junkDigest))
+				return d + "/p/junk.so"
+			}},
+		{name: "not signed",
+			want: "D/p/junk.so: refused: not signed: no signature file D/p/junk.so.sig; fix: sign it with a trusted key: logplug sign --key KEY D/p/junk.so",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = trusted
+				return d + "/p/junk.so"
+			}},
+		{name: "signed by an untrusted key",
+			want: "D/p/junk.so: refused: D/p/junk.so.sig is not a signature of this file (sha256 {H}) by any of the 1 trusted keys; fix: if you trust the file, sign it with a trusted key: logplug sign --key KEY D/p/junk.so; else remove it",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = trusted
+				writeSig(t, d+"/p/junk.so.sig", trust.Sign(stranger, junkDigest))
+				return d + "/p/junk.so"
+			}},
+		{name: "signature of other bytes",
+			want: "D/p/junk.so: refused: D/p/junk.so.sig is not a signature of this file (sha256 {H}) by any of the 1 trusted keys; fix: if you trust the file, sign it with a trusted key: logplug sign --key KEY D/p/junk.so; else remove it",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = trusted
+				writeSig(t, d+"/p/junk.so.sig", trust.Sign(signer, digestOf([]byte("good"))))
+				return d + "/p/junk.so"
+			}},
+		{name: "malformed signature file",
+			want: "D/p/junk.so: refused: signature file D/p/junk.so.sig: empty; want one line \"logplug-ed25519-signature BASE64\"; fix: sign it with a trusted key: logplug sign --key KEY D/p/junk.so",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.TrustedKeys = trusted
+				must(t, os.WriteFile(d+"/p/junk.so.sig", nil, 0o644))
+				return d + "/p/junk.so"
+			}},
+		{name: "pinned and signed", want: "D/p/junk.so: " + reachedOpen,
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "junk.so", Digest: junkDigest})
+				opts.TrustedKeys = trusted
+				writeSig(t, d+"/p/junk.so.sig", trust.Sign(signer, junkDigest))
+				return d + "/p/junk.so"
+			}},
+		{name: "pinned but not signed",
+			want: "D/p/junk.so: refused: not signed: no signature file D/p/junk.so.sig; fix: sign it with a trusted key: logplug sign --key KEY D/p/junk.so",
+			setup: func(t *testing.T, d string, opts *Options) string {
+				opts.Pins = trust.NewPins("pins.txt", trust.Pin{Name: "junk.so", Digest: junkDigest})
+				opts.TrustedKeys = trusted
+				return d + "/p/junk.so"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.needRoot && os.Geteuid() != 0 {
+				t.Skip("needs root: only root can give a file to another user (os.Chown)")
+			}
+			d := privateDir(t)
+			must(t, os.Chmod(d, 0o755))
+			must(t, os.Mkdir(d+"/p", 0o755))
+			must(t, os.WriteFile(d+"/p/junk.so", []byte("junk"), 0o644))
+			chmod(t, d+"/p/junk.so", 0o644)
+			private := privateDir(t)
+			t.Setenv("TMPDIR", private)
+
+			var logBuf bytes.Buffer
+			opts := Options{Dir: d + "/p", ErrorLog: log.New(&logBuf, "", 0)}
+			path := tt.setup(t, d, &opts)
+			opts.Paths = []string{path} // loaded once if Dir holds it too
+			h, err := Open(opts)
+			must(t, err)
+			var st *Status
+			for _, s := range h.Plugins() {
+				if s.Path == path {
+					st = &s
+				}
+			}
+			if st == nil || st.Err == nil {
+				t.Fatalf("no failure reported for %s: %+v", path, h.Plugins())
+			}
+			expand := strings.NewReplacer("D/", d+"/", "{H}", junkDigest.String()).Replace
+			if want := expand(tt.want); st.Err.Error() != want {
+				t.Errorf("error:\n got %s\nwant %s", st.Err, want)
+			}
+			if _, ok := st.Err.(*LoadError); !ok {
+				t.Errorf("error is a %T, want a *LoadError", st.Err)
+			}
+			wantLog := st.Err.Error() + "\n"
+			if tt.wantLog != "" {
+				wantLog = expand(tt.wantLog) + "\n" + wantLog
+			}
+			if got := logBuf.String(); !strings.HasSuffix(got, wantLog) {
+				t.Errorf("error log:\n%s\nwant it to end with\n%s", got, wantLog)
+			}
+			if left, _ := os.ReadDir(private); len(left) != 0 {
+				t.Errorf("%d private copies left in TMPDIR", len(left))
+			}
+		})
+	}
+}
+
+func TestGuardRefusesAnUnsafePrivateFolder(t *testing.T) {
+	d := privateDir(t)
+	must(t, os.WriteFile(d+"/junk.so", []byte("junk"), 0o644))
+	unsafe := filepath.Join(d, "tmp")
+	must(t, os.Mkdir(unsafe, 0o700))
+	chmod(t, unsafe, 0o777)
+	t.Setenv("TMPDIR", unsafe)
+	h, err := Open(Options{Dir: d, ErrorLog: log.New(&bytes.Buffer{}, "", 0),
+		Pins: trust.NewPins("pins", trust.Pin{Name: "junk.so", Digest: digestOf([]byte("junk"))})})
+	must(t, err)
+	want := fmt.Sprintf("%s/junk.so: refused: private copy: folder %s is writable by group and others (mode 0777); fix: set TMPDIR to a folder that only root and you can write (or --insecure-permissions)", d, unsafe)
+	if got := h.Plugins()[0].Err; got == nil || got.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", got, want)
+	}
+}
+
+// privateDir returns a new temporary folder, as a real path, with mode
+// 0700 whatever the umask (t.TempDir's folders are group-writable under a
+// umask of 002, and the guard refuses what lies in them).
+func privateDir(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.EvalSymlinks(t.TempDir())
+	must(t, err)
+	must(t, os.Chmod(d, 0o700))
+	return d
+}
+
+// linkOut makes D/p/link.so a symlink to D/other/junk.so, outside the
+// plugin folder D/p.
+func linkOut(t *testing.T, d string) string {
+	t.Helper()
+	must(t, os.Mkdir(d+"/other", 0o755))
+	must(t, os.Rename(d+"/p/junk.so", d+"/other/junk.so"))
+	must(t, os.Remove(d+"/p"))
+	must(t, os.Mkdir(d+"/p", 0o755))
+	must(t, os.Symlink("../other/junk.so", d+"/p/link.so"))
+	return d + "/p/link.so"
+}
+
+func digestOf(b []byte) trust.Digest { return trust.Digest(sha256.Sum256(b)) }
+
+func writeSig(t *testing.T, name string, sig []byte) {
+	t.Helper()
+	must(t, os.WriteFile(name, trust.FormatSignature(sig, filepath.Base(name)), 0o644))
+}
+
+// chmod sets mode bits exactly, whatever the umask; 0o1000 is the sticky
+// bit.
+func chmod(t *testing.T, name string, mode os.FileMode) {
+	t.Helper()
+	perm := mode & os.ModePerm
+	if mode&0o1000 != 0 {
+		perm |= os.ModeSticky
+	}
+	must(t, os.Chmod(name, perm))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
