@@ -25,6 +25,10 @@ const (
 	perGoroutine = 25
 )
 
+// fieldNames are names that logging libraries give fields of their own,
+// sent as label names by the label-names case.
+var fieldNames = []string{"level", "lvl", "msg", "message", "time", "ts", "timestamp", "caller", "error", "source"}
+
 // cases is the suite, in the order it runs.
 var cases = []testCase{
 	{
@@ -90,7 +94,7 @@ var cases = []testCase{
 	},
 	{
 		name:        "text",
-		explanation: "messages and labels with quotes, backslashes, newlines, tabs, non-ASCII text, empty values and many keys arrive unchanged",
+		explanation: "messages and labels with quotes, backslashes, newlines, tabs, equals signs, non-ASCII text, empty values and many keys arrive unchanged",
 		run: func(s *session) error {
 			many := map[string]string{}
 			for i := range 50 {
@@ -103,7 +107,23 @@ var cases = []testCase{
 				{api.LevelInfo, "empty values", map[string]string{"empty": "", "key with spaces": "v", "dotted.key": "v"}},
 				{api.LevelInfo, "", map[string]string{"note": "the message is empty"}},
 				{api.LevelWarn, "fifty labels", many},
+				{api.LevelInfo, "key=value in a message", map[string]string{"equals": "a=b", "k=v": "key with an equals sign"}},
 			})
+		},
+	},
+	{
+		name:        "label-names",
+		explanation: "labels named like the fields loggers write themselves (level, msg, message, time and others) arrive as labels, and leave the record's level and message as they are",
+		run: func(s *session) error {
+			labels := map[string]string{}
+			for _, k := range fieldNames {
+				labels[k] = "label " + k
+			}
+			var msgs []message
+			for _, l := range allLevels {
+				msgs = append(msgs, message{l, "conformance: label names to " + methodName(l), labels})
+			}
+			return sendAll(s, msgs)
 		},
 	},
 	{

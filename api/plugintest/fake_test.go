@@ -70,6 +70,13 @@ func (c *core) write(level api.Level, msg string, labels map[string]string) {
 		kept = labels
 	case "drop-labels":
 		kept = nil
+	case "labels-as-fields":
+		// Writes the labels and the message into one map, as a naive
+		// encoder would: a label called "msg" replaces the message.
+		if v, ok := kept["msg"]; ok {
+			msg = v
+			delete(kept, "msg")
+		}
 	case "flatten-newlines":
 		msg = strings.ReplaceAll(msg, "\n", " ")
 	case "warn-as-info":

@@ -81,6 +81,7 @@ func TestBrokenFakesAreCaught(t *testing.T) {
 		{"reverse", false, "order", `record 1 is error "conformance: message 20 of 20"`},
 		{"panic-on-nil", false, "nil-labels", "panicked: nil labels"},
 		{"flatten-newlines", true, "text", `record 2 is warn "two lines\r and a\ttab"`},
+		{"labels-as-fields", false, "label-names", `record 1 is log "label msg"`},
 		{"mutate", false, "labels-unchanged", "changed the map to"},
 		{"keep", false, "labels-not-kept", `"k":"after"`},
 		{"drop-concurrent", false, "concurrent", "missing record"},

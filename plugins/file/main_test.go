@@ -733,94 +733,22 @@ func decode(t *testing.T, format, line string) []field {
 // the order of its keys.
 func decodeJSON(t *testing.T, line string) []field {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(line))
-	var fields []field
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("line %q: not a JSON object", line)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("line %q: key %v: %v", line, tok, err)
-		}
-		fields = append(fields, field{tok.(string), v})
-	}
-	if _, err := dec.Token(); err != nil {
+	fields, err := parseJSONFields(line)
+	if err != nil {
 		t.Fatalf("line %q: %v", line, err)
 	}
 	return fields
 }
 
 // decodeText splits a line of the text format, "TIME LEVEL msg k=v k=v",
-// into fields. The message is quoted or runs up to the first label: the
-// first token that starts with a quote or holds '='.
+// into fields.
 func decodeText(t *testing.T, line string) []field {
 	t.Helper()
-	stamp, rest, _ := strings.Cut(line, " ")
-	lv, rest, ok := strings.Cut(rest, " ")
-	if !ok || lv != strings.ToUpper(lv) {
-		t.Fatalf("line %q: no upper-case level", line)
-	}
-	fields := []field{{"time", stamp}, {"level", strings.ToLower(lv)}}
-
-	var msg string
-	if strings.HasPrefix(rest, `"`) {
-		msg, rest = unquotePrefix(t, line, rest)
-	} else {
-		end := len(rest)
-		if i := strings.IndexAny(rest, `="`); i >= 0 && rest[i] == '"' {
-			end = i - 1
-		} else if i >= 0 {
-			end = strings.LastIndexByte(rest[:i], ' ')
-		}
-		msg, rest = rest[:end], rest[end:]
-	}
-	fields = append(fields, field{"msg", msg})
-
-	for rest != "" {
-		var key, value string
-		if rest[0] != ' ' {
-			t.Fatalf("line %q: no space before %q", line, rest)
-		}
-		rest = rest[1:]
-		if strings.HasPrefix(rest, `"`) {
-			key, rest = unquotePrefix(t, line, rest)
-		} else {
-			key, rest, _ = strings.Cut(rest, "=")
-			rest = "=" + rest
-		}
-		if !strings.HasPrefix(rest, "=") {
-			t.Fatalf("line %q: no '=' after key %q", line, key)
-		}
-		rest = rest[1:]
-		if strings.HasPrefix(rest, `"`) {
-			value, rest = unquotePrefix(t, line, rest)
-		} else {
-			end := strings.IndexByte(rest, ' ')
-			if end < 0 {
-				end = len(rest)
-			}
-			value, rest = rest[:end], rest[end:]
-		}
-		fields = append(fields, field{key, value})
-	}
-	return fields
-}
-
-// unquotePrefix returns the Go-quoted string s starts with, unquoted, and
-// the rest of s.
-func unquotePrefix(t *testing.T, line, s string) (string, string) {
-	t.Helper()
-	quoted, err := strconv.QuotedPrefix(s)
+	fields, err := parseTextFields(line)
 	if err != nil {
 		t.Fatalf("line %q: %v", line, err)
 	}
-	unquoted, _ := strconv.Unquote(quoted)
-	return unquoted, s[len(quoted):]
+	return fields
 }
 
 // timeFormat is the time layout the plugin must write: fixed-width RFC 3339

@@ -6,9 +6,9 @@
 // Debug, Info, Warn and Error write at logrus's levels of the same names.
 // logrus has no level-less entry, so Log writes at Info level, whatever the
 // level setting says. Labels become string fields (logrus's WithFields); a
-// label named "time", "msg" or "level" is written by logrus as
-// "fields.time", "fields.msg" or "fields.level". The time is RFC 3339 with
-// nanoseconds.
+// label named "time", "msg", "level" or "logrus_error" is written by logrus
+// as "fields.time", "fields.msg", "fields.level" or "fields.logrus_error".
+// The time is RFC 3339 with nanoseconds.
 //
 // The plugin uses a logger of its own (logrus.New), never logrus's global
 // logger. Settings (see README.md) choose the output (standard output,

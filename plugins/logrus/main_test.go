@@ -64,8 +64,10 @@ func TestOutput(t *testing.T) {
 			},
 			[][]field{{{"level", "info"}, {"msg", "q\"\\\n\t\x01é<"}, {"empty", ""}, {"k", "a\nb"}, {"sp", "a b"}}}},
 		{"reserved label names", nil,
-			func(l *logger) { l.Info("m", map[string]string{"msg": "x", "level": "y", "time": "z"}) },
-			[][]field{{{"level", "info"}, {"msg", "m"}, {"fields.level", "y"}, {"fields.msg", "x"}, {"fields.time", "z"}}}},
+			func(l *logger) {
+				l.Info("m", map[string]string{"msg": "x", "level": "y", "time": "z", "logrus_error": "w"})
+			},
+			[][]field{{{"level", "info"}, {"msg", "m"}, {"fields.level", "y"}, {"fields.logrus_error", "w"}, {"fields.msg", "x"}, {"fields.time", "z"}}}},
 		{"level warn", map[string]string{"level": "warn"},
 			func(l *logger) {
 				l.Debug("d", nil)
@@ -448,23 +450,8 @@ func decode(t *testing.T, format, line string) []field {
 // the order of its keys.
 func decodeJSON(t *testing.T, line string) []field {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(line))
-	var fields []field
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("line %q: not a JSON object", line)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("line %q: key %v: %v", line, tok, err)
-		}
-		fields = append(fields, field{tok.(string), v})
-	}
-	if _, err := dec.Token(); err != nil {
+	fields, err := parseJSONFields(line)
+	if err != nil {
 		t.Fatalf("line %q: %v", line, err)
 	}
 	return fields

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -441,28 +440,9 @@ func readLines(t *testing.T, path string) []string {
 // the order of its keys.
 func decodeFields(t *testing.T, line string) []field {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(line))
-	var fields []field
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		t.Fatalf("line %q: not a JSON object", line)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		k := tok.(string)
-		var v string
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("line %q: key %q: %v", line, k, err)
-		}
-		fields = append(fields, field{k, v})
-	}
-	if _, err := dec.Token(); err != nil {
+	fields, err := parseJSONFields(line)
+	if err != nil {
 		t.Fatalf("line %q: %v", line, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		t.Fatalf("line %q: more after the object", line)
 	}
 	return fields
 }
