@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -652,4 +653,60 @@ func BenchmarkHandlerParallel(b *testing.B) {
 			l.Info("request served", "method", "GET", "status", 200)
 		}
 	})
+}
+
+// panicker is a plugin whose every method panics.
+type panicker struct{}
+
+func (panicker) Log(string, map[string]string)  { panic("boom") }
+func (panicker) Info(string, map[string]string) { panic("boom") }
+func (panicker) Warn(string, map[string]string) { panic("boom") }
+
+// TestHandlerAsSlogDefaultWithPanickingPlugin checks the one-line setup,
+// slog.SetDefault over a Host with the default ErrorLog: the Host's report
+// of a plugin's panic must go to standard error, not through the log
+// package's standard logger (which slog.SetDefault routes to the handler,
+// and so back into the Host while it holds the plugin).
+func TestHandlerAsSlogDefaultWithPanickingPlugin(t *testing.T) {
+	stderr, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	oldStderr, oldSlog, oldOut, oldFlags := os.Stderr, slog.Default(), log.Writer(), log.Flags()
+	os.Stderr = stderr
+	h := New(Options{MaxPanics: 2}, &Plugin{Path: "p.so", Name: "p", Logger: panicker{}})
+	os.Stderr = oldStderr
+	slog.SetDefault(slog.New(NewHandler(h, nil)))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		slog.Info("one")
+		log.Print("two") // through slog's default handler too
+		slog.Info("three")
+	}()
+	select {
+	case <-done:
+		slog.SetDefault(oldSlog)
+		log.SetOutput(oldOut)
+		log.SetFlags(oldFlags)
+	case <-time.After(10 * time.Second):
+		// The logging goroutine holds the log package's lock, which
+		// restoring the log package's output would wait for: stop the
+		// test binary here.
+		panic("deadlock: logging through slog's default logger to a panicking plugin did not return")
+	}
+	if got := h.Plugins()[0].Counts; got.Panics != 2 || got.Dropped != 1 {
+		t.Errorf("counts %+v, want 2 panics, then quarantine and 1 dropped", got)
+	}
+	report, err := os.ReadFile(stderr.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"plugin p panicked in info: boom", "plugin p quarantined after 2 panics"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("standard error lacks %q:\n%s", want, report)
+		}
+	}
 }
