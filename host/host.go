@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,8 +38,12 @@ type Options struct {
 	// limit.
 	MaxPanics int
 	// ErrorLog receives one line for each plugin that fails to load or to
-	// configure, panics, or is quarantined. Nil means the log package's
-	// standard logger.
+	// configure, panics, or is quarantined. Nil means standard error, with
+	// the standard logger's flags. It is not the log package's standard
+	// logger, because slog.SetDefault sends that to the default slog handler,
+	// which may be a [Handler] over this Host: the Host would then report a
+	// plugin's panic to the plugin, while delivering to it. For the same
+	// reason, ErrorLog must not write to a Handler over this Host.
 	ErrorLog *log.Logger
 
 	// Before it opens a plugin file, Open refuses it when someone other
@@ -163,7 +168,7 @@ func New(opts Options, plugins ...*Plugin) *Host {
 func newHost(opts Options) *Host {
 	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics}
 	if h.errorLog == nil {
-		h.errorLog = log.Default()
+		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
 	}
 	if h.maxPanics == 0 {
 		h.maxPanics = DefaultMaxPanics

@@ -141,3 +141,19 @@ func goTest(ctx context.Context, dir string, flags ...string) error {
 	}
 	return nil
 }
+
+// Examples builds the example programs under host/examples into bin/examples, with the plugins' settings (reads LOGPLUG_GOFLAGS).
+func Examples(ctx context.Context) error {
+	names, err := build.ExampleNames(".")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		a, err := build.Example(ctx, ".", name)
+		if err != nil {
+			return err
+		}
+		fmt.Println(a)
+	}
+	return nil
+}

@@ -238,10 +238,3 @@ func Modules(root string) ([]string, error) {
 	}
 	return dirs, nil
 }
-
-// Program builds the main package in root/pkg as an ordinary program at
-// out (relative to root), with the same settings as the host, so that it
-// can load the plugins Plugin builds.
-func Program(ctx context.Context, root, pkg, out string) (Artifact, error) {
-	return goBuild(ctx, root, out, nil, nil, "./"+pkg)
-}
