@@ -29,6 +29,28 @@ const (
 // sent as label names by the label-names case.
 var fieldNames = []string{"level", "lvl", "msg", "message", "time", "ts", "timestamp", "caller", "error", "source"}
 
+// renamePrefixes are prefixes that plugins give a label they rename to keep
+// it apart from their logger's own fields ("label.level", or logrus's
+// "fields.level"). The label-prefixes case sends labels whose names already
+// begin with them.
+var renamePrefixes = []string{"label.", "fields."}
+
+// prefixedLabels returns labels named like a logger's own fields, the same
+// names behind one and two of each rename prefix, and each prefix alone:
+// "level", "label.level", "label.label.level", "fields.level", ...
+func prefixedLabels() map[string]string {
+	labels := map[string]string{}
+	for _, p := range renamePrefixes {
+		labels[p] = "label " + p
+		for _, k := range fieldNames {
+			for _, name := range []string{k, p + k, p + p + k} {
+				labels[name] = "label " + name
+			}
+		}
+	}
+	return labels
+}
+
 // cases is the suite, in the order it runs.
 var cases = []testCase{
 	{
@@ -122,6 +144,17 @@ var cases = []testCase{
 			var msgs []message
 			for _, l := range allLevels {
 				msgs = append(msgs, message{l, "conformance: label names to " + methodName(l), labels})
+			}
+			return sendAll(s, msgs)
+		},
+	},
+	{
+		name:        "label-prefixes",
+		explanation: "a label named like a logger's own field and labels named like it renamed (level, label.level, label.label.level, fields.level and others) each arrive as themselves: renaming one label must not overwrite or repeat another",
+		run: func(s *session) error {
+			var msgs []message
+			for _, l := range allLevels {
+				msgs = append(msgs, message{l, "conformance: label prefixes to " + methodName(l), prefixedLabels()})
 			}
 			return sendAll(s, msgs)
 		},

@@ -77,6 +77,29 @@ func (c *core) write(level api.Level, msg string, labels map[string]string) {
 			msg = v
 			delete(kept, "msg")
 		}
+	case "rename-clashes":
+		// Renames a label called "level" or "msg" to "label.level" or
+		// "label.msg", overwriting a label already called so, and reads
+		// back only those two renamed keys: as a plugin and its parser
+		// that escape the clashing names but not the escaped ones.
+		written := map[string]string{}
+		for k, v := range kept {
+			if k != "level" && k != "msg" {
+				written[k] = v
+			}
+		}
+		for _, k := range []string{"level", "msg"} {
+			if v, ok := kept[k]; ok {
+				written["label."+k] = v
+			}
+		}
+		kept = map[string]string{}
+		for k, v := range written {
+			if k == "label.level" || k == "label.msg" {
+				k = strings.TrimPrefix(k, "label.")
+			}
+			kept[k] = v
+		}
 	case "flatten-newlines":
 		msg = strings.ReplaceAll(msg, "\n", " ")
 	case "warn-as-info":

@@ -25,8 +25,8 @@
 // The suite is a table of cases, each with a one-line explanation: the
 // required methods, each optional capability the plugin has, nil and empty
 // label maps, labels named like the fields a logger writes itself (level,
-// msg, time and others), a labels map that must be neither changed nor
-// kept, unusual text, and calls from 16 goroutines at once. A case for a
+// msg, time and others) and like such labels once renamed (label.level,
+// fields.msg), a labels map that must be neither changed nor kept, unusual text, and calls from 16 goroutines at once. A case for a
 // capability the plugin lacks is skipped, and the skip says what the host
 // does instead.
 // Every call into the plugin is made under a guard: a panic, or a call that

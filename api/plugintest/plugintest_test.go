@@ -82,6 +82,8 @@ func TestBrokenFakesAreCaught(t *testing.T) {
 		{"panic-on-nil", false, "nil-labels", "panicked: nil labels"},
 		{"flatten-newlines", true, "text", `record 2 is warn "two lines\r and a\ttab"`},
 		{"labels-as-fields", false, "label-names", `record 1 is log "label msg"`},
+		{"rename-clashes", false, "label-prefixes", `labels: missing "label.level":"label label.level", missing "label.msg":"label label.msg"`},
+		{"rename-clashes", true, "label-prefixes", `record 1 is log "conformance: label prefixes to Log"`},
 		{"mutate", false, "labels-unchanged", "changed the map to"},
 		{"keep", false, "labels-not-kept", `"k":"after"`},
 		{"drop-concurrent", false, "concurrent", "missing record"},
@@ -194,6 +196,24 @@ func TestBadPlugin(t *testing.T) {
 				t.Errorf("TestPlugin = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestLabelDiff(t *testing.T) {
+	tests := []struct {
+		got, want map[string]string
+		diff      string
+	}{
+		{map[string]string{"a": "1"}, map[string]string{"a": "1"}, ""},
+		{nil, map[string]string{"a": "1"}, `missing "a":"1"`},
+		{map[string]string{"a": "1"}, nil, `unexpected "a":"1"`},
+		{map[string]string{"a": "2", "c": "3", "d": "4"}, map[string]string{"a": "1", "b": "2", "d": "4"},
+			`"a" is "2", want "1", missing "b":"2", unexpected "c":"3"`},
+	}
+	for _, tt := range tests {
+		if got := labelDiff(tt.got, tt.want); got != tt.diff {
+			t.Errorf("labelDiff(%q, %q) = %s, want %s", tt.got, tt.want, got, tt.diff)
+		}
 	}
 }
 

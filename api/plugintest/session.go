@@ -278,10 +278,40 @@ func compare(got, want []Record) error {
 		case i >= len(want):
 			lines = append(lines, fmt.Sprintf("record %d is %s, want none", i+1, got[i]))
 		case !got[i].equal(want[i]):
-			lines = append(lines, fmt.Sprintf("record %d is %s\n       want %s", i+1, got[i], want[i]))
+			line := fmt.Sprintf("record %d is %s\n       want %s", i+1, got[i], want[i])
+			if !maps.Equal(got[i].Labels, want[i].Labels) {
+				line += "\n       labels: " + labelDiff(got[i].Labels, want[i].Labels)
+			}
+			lines = append(lines, line)
 		}
 	}
 	return linesError(fmt.Sprintf("the records differ from those expected (%d records written, %d expected):", len(got), len(want)), lines)
+}
+
+// labelDiff lists, in key order, the labels missing from got, those that
+// differ and those got has in excess of want.
+func labelDiff(got, want map[string]string) string {
+	keys := slices.Sorted(maps.Keys(want))
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		g, inGot := got[k]
+		w, inWant := want[k]
+		switch {
+		case !inGot:
+			parts = append(parts, fmt.Sprintf("missing %q:%q", k, w))
+		case !inWant:
+			parts = append(parts, fmt.Sprintf("unexpected %q:%q", k, g))
+		case g != w:
+			parts = append(parts, fmt.Sprintf("%q is %q, want %q", k, g, w))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // compareUnordered reports how got differs from want, in any order.

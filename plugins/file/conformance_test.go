@@ -85,8 +85,9 @@ func readRecords(path, format string) ([]plugintest.Record, error) {
 
 // parseRecord reads one line back into a record. Both formats start with
 // the fields time, level and msg; the labels follow. The JSON format
-// writes a label called "time", "level" or "msg" as "label.time" and so on;
-// parseRecord undoes that.
+// writes a label called "time", "level" or "msg", or whose name begins with
+// "label.", with one more "label." in front; parseRecord removes one
+// "label." from each key that begins with it.
 func parseRecord(line, format string, parse func(string) ([]field, error)) (plugintest.Record, error) {
 	fields, err := parse(line)
 	if err != nil {
@@ -110,9 +111,8 @@ func parseRecord(line, format string, parse func(string) ([]field, error)) (plug
 			switch k {
 			case "time", "level", "msg":
 				return r, fmt.Errorf("label %q is not renamed", k)
-			case "label.time", "label.level", "label.msg":
-				k = strings.TrimPrefix(k, "label.")
 			}
+			k = strings.TrimPrefix(k, "label.")
 		}
 		if _, ok := r.Labels[k]; ok {
 			return r, fmt.Errorf("label %q repeats", k)

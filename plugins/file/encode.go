@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -47,7 +48,8 @@ func (e *encoder) sortedKeys(labels map[string]string) []string {
 
 // json returns a JSON object holding "time", "level", "msg", then the
 // labels in sorted key order, and a newline. A label named "time", "level"
-// or "msg" is written as "label.time", "label.level" or "label.msg".
+// or "msg", or whose name begins with "label.", is written with one more
+// "label." in front of its name (see appendJSONKey).
 func (e *encoder) json(t time.Time, lv level, msg string, labels map[string]string) []byte {
 	b := append(e.buf[:0], `{"time":"`...)
 	b = t.AppendFormat(b, timeLayout)
@@ -57,12 +59,7 @@ func (e *encoder) json(t time.Time, lv level, msg string, labels map[string]stri
 	b = appendJSONString(b, msg)
 	for _, k := range e.sortedKeys(labels) {
 		b = append(b, ',')
-		switch k {
-		case "time", "level", "msg":
-			b = appendJSONString(b, "label."+k)
-		default:
-			b = appendJSONString(b, k)
-		}
+		b = appendJSONKey(b, k)
 		b = append(b, ':')
 		b = appendJSONString(b, labels[k])
 	}
@@ -127,12 +124,39 @@ func needsQuote(s string, spaceOK bool) bool {
 	return false
 }
 
+// labelPrefix goes in front of the name of a label that could be mistaken
+// for a field of the JSON format's own, or for a label renamed so.
+const labelPrefix = "label."
+
+// appendJSONKey appends the name of the label k to b as a JSON string: k,
+// or for "time", "level", "msg" and a name that begins with labelPrefix,
+// labelPrefix and k. So {"level":"a","label.level":"b"} is written as
+// "label.level":"a","label.label.level":"b": no key repeats, and a reader
+// gets every label back by removing one labelPrefix from each key that
+// begins with it. It builds no string, so that writing allocates nothing.
+func appendJSONKey(b []byte, k string) []byte {
+	switch {
+	case k == "time", k == "level", k == "msg", strings.HasPrefix(k, labelPrefix):
+		b = append(b, '"')
+		b = append(b, labelPrefix...)
+		b = appendJSONEscaped(b, k)
+		return append(b, '"')
+	}
+	return appendJSONString(b, k)
+}
+
 const hex = "0123456789abcdef"
 
-// appendJSONString appends s to b as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as in encoding/json.
+// appendJSONString appends s to b as a JSON string.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendJSONEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendJSONEscaped appends s to b escaped for the inside of a JSON string.
+// Invalid UTF-8 becomes U+FFFD, as in encoding/json.
+func appendJSONEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -168,6 +192,5 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }

@@ -90,6 +90,14 @@ func TestOutput(t *testing.T) {
 			want: [][]field{{{"level", "info"}, {"msg", "m"}, {"label.level", "y"}, {"label.msg", "x"}, {"label.time", "z"}}},
 			// The text format's fixed fields have no keys to clash with.
 			wantText: [][]field{{{"level", "info"}, {"msg", "m"}, {"level", "y"}, {"msg", "x"}, {"time", "z"}}}},
+		{name: "renamed label names",
+			send: func(l *logger) {
+				l.Info("m", map[string]string{"level": "a", "label.level": "b", "label.label.level": "c", "label.": "d", "label": "e", "labels.x": "f", "label.\"q\"": "g"})
+			},
+			want: [][]field{{{"level", "info"}, {"msg", "m"}, {"label", "e"}, {"label.label.", "d"}, {"label.label.\"q\"", "g"},
+				{"label.label.label.level", "c"}, {"label.label.level", "b"}, {"labels.x", "f"}, {"label.level", "a"}}},
+			wantText: [][]field{{{"level", "info"}, {"msg", "m"}, {"label", "e"}, {"label.", "d"}, {"label.\"q\"", "g"},
+				{"label.label.level", "c"}, {"label.level", "b"}, {"labels.x", "f"}, {"level", "a"}}}},
 	}
 	for _, format := range []string{"json", "text"} {
 		for _, tt := range tests {
@@ -654,6 +662,20 @@ func BenchmarkInfo(b *testing.B) {
 				l.Info("request served", labels)
 			}
 		})
+	}
+}
+
+// BenchmarkInfoRenamedLabels writes labels that the JSON format renames: it
+// allocates no more than BenchmarkInfo.
+func BenchmarkInfoRenamedLabels(b *testing.B) {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"path": os.DevNull, "format": "json"}); err != nil {
+		b.Fatal(err)
+	}
+	labels := map[string]string{"level": "a", "msg": "b", "label.level": "c", "status": "200"}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Info("request served", labels)
 	}
 }
 

@@ -70,8 +70,9 @@ func readRecords(path string) ([]plugintest.Record, error) {
 
 // parseRecord reads one line of logrus's JSON format back into a record:
 // "time", "level" ("warning" for warn) and "msg", all required, and the
-// labels, undoing logrus's renaming of labels that clash with its own keys
-// ("fields.level" for a label called "level", and so on).
+// labels, undoing their renaming ("fields.level" for a label called
+// "level", "fields.fields.level" for one called "fields.level"): it removes
+// one "fields." from each key that begins with it.
 func parseRecord(line string) (plugintest.Record, error) {
 	fields, err := parseJSONFields(line)
 	if err != nil {
@@ -96,10 +97,12 @@ func parseRecord(line string) (plugintest.Record, error) {
 			}
 		case "msg":
 			r.Msg = f.value
-		case "fields.level", "fields.time", "fields.msg", "fields.logrus_error":
-			r.Labels[strings.TrimPrefix(f.key, "fields.")] = f.value
 		default:
-			r.Labels[f.key] = f.value
+			k := strings.TrimPrefix(f.key, "fields.")
+			if _, ok := r.Labels[k]; ok {
+				return r, fmt.Errorf("two keys name the label %q", k)
+			}
+			r.Labels[k] = f.value
 		}
 	}
 	for _, k := range []string{"time", "level", "msg"} {

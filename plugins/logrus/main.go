@@ -7,8 +7,12 @@
 // logrus has no level-less entry, so Log writes at Info level, whatever the
 // level setting says. Labels become string fields (logrus's WithFields); a
 // label named "time", "msg", "level" or "logrus_error" is written by logrus
-// as "fields.time", "fields.msg", "fields.level" or "fields.logrus_error".
-// The time is RFC 3339 with nanoseconds.
+// as "fields.time", "fields.msg", "fields.level" or "fields.logrus_error",
+// and a label whose name begins with "fields." is written by the plugin with
+// one more "fields." in front: {"level":"a","fields.level":"b"} as
+// fields.level=a fields.fields.level=b. So no label overwrites another, and
+// a reader gets every label back by removing one "fields." from each key
+// that begins with it. The time is RFC 3339 with nanoseconds.
 //
 // The plugin uses a logger of its own (logrus.New), never logrus's global
 // logger. Settings (see README.md) choose the output (standard output,
@@ -26,6 +30,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/sirupsen/logrus"
@@ -201,9 +206,25 @@ func (l *logger) write(level logrus.Level, msg string, labels map[string]string)
 	}
 	fields := make(logrus.Fields, len(labels))
 	for k, v := range labels {
-		fields[k] = v
+		fields[fieldName(k)] = v
 	}
 	l.lr.WithFields(fields).Log(level, msg)
+}
+
+// clashPrefix is the prefix logrus's formatters give a field whose name
+// clashes with a key of their own ("level" becomes "fields.level").
+const clashPrefix = "fields."
+
+// fieldName returns the field a label is given to logrus as: its key, or
+// for a key that begins with clashPrefix, clashPrefix and the key. logrus
+// then writes a key that clashes with its own as clashPrefix and the key,
+// overwriting any field already named so; after this renaming, none is.
+// Only keys that begin with clashPrefix cost an allocation.
+func fieldName(key string) string {
+	if strings.HasPrefix(key, clashPrefix) {
+		return clashPrefix + key
+	}
+	return key
 }
 
 // Flush syncs a file output to disk. It returns the write failures since the

@@ -68,6 +68,14 @@ func TestOutput(t *testing.T) {
 				l.Info("m", map[string]string{"msg": "x", "level": "y", "time": "z", "logrus_error": "w"})
 			},
 			[][]field{{{"level", "info"}, {"msg", "m"}, {"fields.level", "y"}, {"fields.logrus_error", "w"}, {"fields.msg", "x"}, {"fields.time", "z"}}}},
+		{"renamed label names", nil,
+			func(l *logger) {
+				l.Info("m", map[string]string{"level": "a", "fields.level": "b", "fields.fields.level": "c", "fields.": "d",
+					"fields": "e", "field.x": "f", "msg": "g", "fields.msg": "h", "logrus_error": "i", "fields.logrus_error": "j"})
+			},
+			[][]field{{{"level", "info"}, {"msg", "m"}, {"field.x", "f"}, {"fields", "e"}, {"fields.fields.", "d"},
+				{"fields.fields.fields.level", "c"}, {"fields.fields.level", "b"}, {"fields.fields.logrus_error", "j"}, {"fields.fields.msg", "h"},
+				{"fields.level", "a"}, {"fields.logrus_error", "i"}, {"fields.msg", "g"}}}},
 		{"level warn", map[string]string{"level": "warn"},
 			func(l *logger) {
 				l.Debug("d", nil)

@@ -4,8 +4,11 @@
 //	{"level":"info","msg":"user logged in","ip":"10.0.0.1","user":"ann"}
 //
 // The object holds "level" and "msg", then every label as a string field,
-// in sorted key order. A label named "level" or "msg" is written as
-// "label.level" or "label.msg", so no key repeats.
+// in sorted key order. A label named "level" or "msg", or whose name begins
+// with "label.", is written with "label." in front of its name:
+// {"level":"a","label.level":"b"} as "label.level":"a","label.label.level":"b".
+// So no key repeats, and a reader gets every label back by removing one
+// "label." from each key that begins with it.
 //
 // It is the smallest complete logplug plugin, and it uses the standard
 // library only: copy this folder to start a plugin of your own (see
@@ -19,6 +22,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -82,11 +86,7 @@ func (l *logger) write(level, msg string, labels map[string]string) {
 	b = appendString(b, msg)
 	for _, k := range l.keys {
 		b = append(b, ',')
-		if k == "level" || k == "msg" {
-			b = appendString(b, "label."+k)
-		} else {
-			b = appendString(b, k)
-		}
+		b = appendKey(b, k)
 		b = append(b, ':')
 		b = appendString(b, labels[k])
 	}
@@ -96,12 +96,35 @@ func (l *logger) write(level, msg string, labels map[string]string) {
 	_, _ = l.out.Write(b)
 }
 
+// labelPrefix goes in front of the name of a label that could be mistaken
+// for a field of the plugin's own, or for a label renamed so.
+const labelPrefix = "label."
+
+// appendKey appends the name of the label k to b as a JSON string: k, or
+// for "level", "msg" and a name that begins with labelPrefix, labelPrefix
+// and k. It builds no string, so that writing a message allocates nothing.
+func appendKey(b []byte, k string) []byte {
+	if k != "level" && k != "msg" && !strings.HasPrefix(k, labelPrefix) {
+		return appendString(b, k)
+	}
+	b = append(b, '"')
+	b = append(b, labelPrefix...)
+	b = appendEscaped(b, k)
+	return append(b, '"')
+}
+
 const hex = "0123456789abcdef"
 
-// appendString appends s to b as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, as in encoding/json.
+// appendString appends s to b as a JSON string.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendEscaped(b, s)
+	return append(b, '"')
+}
+
+// appendEscaped appends s to b escaped for the inside of a JSON string.
+// Invalid UTF-8 becomes U+FFFD, as in encoding/json.
+func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -137,6 +160,5 @@ func appendString(b []byte, s string) []byte {
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }

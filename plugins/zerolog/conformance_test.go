@@ -66,8 +66,8 @@ func readRecords(path string) ([]plugintest.Record, error) {
 
 // parseRecord reads one line back into a record: "level" (none for Log),
 // "time" (required), "message" (left out by zerolog when empty) and the
-// labels, undoing the renaming of labels called "level", "time" and
-// "message".
+// labels, undoing their renaming: it removes one "label." from each key that
+// begins with it.
 func parseRecord(line string) (plugintest.Record, error) {
 	fields, err := parseJSONFields(line)
 	if err != nil {
@@ -93,10 +93,12 @@ func parseRecord(line string) (plugintest.Record, error) {
 			hasTime = true
 		case "message":
 			r.Msg = f.value
-		case "label.level", "label.time", "label.message":
-			r.Labels[strings.TrimPrefix(f.key, "label.")] = f.value
 		default:
-			r.Labels[f.key] = f.value
+			k := strings.TrimPrefix(f.key, "label.")
+			if _, ok := r.Labels[k]; ok {
+				return r, fmt.Errorf("two keys name the label %q", k)
+			}
+			r.Labels[k] = f.value
 		}
 	}
 	if !hasTime {

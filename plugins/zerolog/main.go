@@ -7,8 +7,11 @@
 // Log writes zerolog's level-less event, which has no "level" field. Each
 // event holds "level", "time" (RFC 3339 with nanoseconds), every label as a
 // string field in sorted key order, and "message". A label named "level",
-// "time" or "message" is written as "label.level", "label.time" or
-// "label.message", so no key repeats.
+// "time" or "message", or whose name begins with "label.", is written with
+// "label." in front of its name: {"level":"a","label.level":"b"} as
+// "label.level":"a","label.label.level":"b". So no key repeats, and a reader
+// gets every label back by removing one "label." from each key that begins
+// with it.
 //
 // Settings (see README.md) choose the output (standard output, standard
 // error or a file), the format (JSON or zerolog's console format) and the
@@ -25,6 +28,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -201,12 +205,20 @@ func (l *logger) write(level zerolog.Level, msg string, labels map[string]string
 	e.Msg(msg)
 }
 
+// labelPrefix goes in front of the name of a label that could be mistaken
+// for a field of zerolog's own, or for a label renamed so.
+const labelPrefix = "label."
+
 // fieldName returns the field a label is written as: its key, or for a key
-// that zerolog uses itself, the key prefixed with "label.".
+// that zerolog uses itself or that begins with labelPrefix, labelPrefix and
+// the key. Only such keys cost an allocation.
 func fieldName(key string) string {
 	switch key {
 	case zerolog.LevelFieldName, zerolog.TimestampFieldName, zerolog.MessageFieldName:
-		return "label." + key
+		return labelPrefix + key
+	}
+	if strings.HasPrefix(key, labelPrefix) {
+		return labelPrefix + key
 	}
 	return key
 }

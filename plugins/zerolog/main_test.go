@@ -62,6 +62,12 @@ func TestJSONOutput(t *testing.T) {
 				l.Info("m", map[string]string{"message": "x", "level": "y", "time": "z"})
 			},
 			[][]field{{{"level", "info"}, {"label.level", "y"}, {"label.message", "x"}, {"label.time", "z"}, {"message", "m"}}}},
+		{"renamed label names", nil,
+			func(l *logger) {
+				l.Info("m", map[string]string{"level": "a", "label.level": "b", "label.label.level": "c", "label.": "d", "label": "e", "labels.x": "f", "msg": "g"})
+			},
+			[][]field{{{"level", "info"}, {"label", "e"}, {"label.label.", "d"}, {"label.label.label.level", "c"},
+				{"label.label.level", "b"}, {"labels.x", "f"}, {"label.level", "a"}, {"msg", "g"}, {"message", "m"}}}},
 		{"level warn", map[string]string{"level": "warn"},
 			func(l *logger) {
 				l.Debug("d", nil)
