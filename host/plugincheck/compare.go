@@ -101,8 +101,9 @@ func (h *Host) Compare(f *File) []Finding {
 				more = fmt.Sprintf(" (and %d more)", len(diff)-1)
 			}
 			p := diff[0]
+			hp, _, _ := h.fingerprint(p)
 			add(fmt.Sprintf("links a different version of package %s than the host%s", p, more),
-				p+" "+f.Packages[p], p+" "+h.Packages[p],
+				p+" "+f.Packages[p], p+" "+hp,
 				"rebuild it with "+goVersion+", the host's settings (logplug version prints them) and the host's version of every module both use")
 		}
 	}
@@ -286,11 +287,18 @@ func (h *Host) compareModules(f *File) []Finding {
 // that match the filter, and whose fingerprints differ. known is false when
 // either side's fingerprints could not be read.
 func (h *Host) differingPackages(f *File, match func(string) bool) (diff []string, known bool) {
-	if h.Packages == nil || f.Packages == nil {
+	if f.Packages == nil {
 		return nil, false
 	}
 	for p, fp := range f.Packages {
-		if hp, ok := h.Packages[p]; ok && hp != fp && match(p) {
+		if !match(p) {
+			continue
+		}
+		hp, ok, known := h.fingerprint(p)
+		if !known {
+			return nil, false
+		}
+		if ok && hp != fp {
 			diff = append(diff, p)
 		}
 	}

@@ -75,8 +75,9 @@ type File struct {
 	// them when it opens a plugin. Nil when they could not be read.
 	Packages map[string]string
 
-	elf   *elf.File   // the parsed headers of an ELF file
-	macho *macho.File // the parsed headers of a Mach-O file
+	elf       *elf.File   // the parsed headers of an ELF file
+	elfReader io.ReaderAt // the ELF file's contents
+	macho     *macho.File // the parsed headers of a Mach-O file
 }
 
 // Inspect reads the file at path without opening it as a plugin: none of
@@ -115,7 +116,10 @@ func Inspect(path string) (*File, []Finding) {
 	case err != nil:
 		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
 	}
-	defer r.Close()
+	defer func() {
+		r.Close()
+		f.elf, f.elfReader, f.macho = nil, nil, nil // they read from r
+	}()
 	if f.Size == 0 {
 		return f, found("is empty (0 bytes)", "0 bytes", "a plugin", "rebuild it, or copy it again")
 	}
@@ -275,7 +279,7 @@ func readELF(f *File, r io.ReaderAt, hdr []byte) []Finding {
 	if need > size {
 		return truncated(f, need)
 	}
-	f.elf = ef
+	f.elf, f.elfReader = ef, r
 	f.GOARCH = elfArch(ef)
 	f.GOOS = elfOS(ef.OSABI)
 	switch ef.Type {

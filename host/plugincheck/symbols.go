@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"debug/macho"
 	"encoding/hex"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ func readSymbols(f *File) {
 	var syms *goSymbols
 	switch {
 	case f.elf != nil:
-		syms = elfSymbols(f.elf, prefix)
+		syms = elfSymbols(f.elf, f.elfReader, prefix)
 	case f.macho != nil:
 		syms = machoSymbols(f.macho, prefix)
 	}
@@ -70,7 +71,7 @@ func executablePackages(exe string) map[string]string {
 	defer r.Close()
 	var syms *goSymbols
 	if ef, err := elf.NewFile(r); err == nil {
-		syms = elfSymbols(ef, "")
+		syms = elfSymbols(ef, r, "")
 	} else if mf, err := macho.NewFile(r); err == nil {
 		syms = machoSymbols(mf, "")
 	}
@@ -82,60 +83,173 @@ func executablePackages(exe string) map[string]string {
 
 // elfSymbols reads the package fingerprints and, when prefix is not empty,
 // the exported names under prefix from an ELF file's dynamic symbol table.
-// It reads the table raw: debug/elf would make a string of each of its
-// thousands of names, and the host does this before every plugin it loads.
-func elfSymbols(ef *elf.File, prefix string) *goSymbols {
+// It reads the table raw, with few reads: debug/elf would make a string of
+// each of its thousands of names, and the host does this before every
+// plugin it loads.
+func elfSymbols(ef *elf.File, r io.ReaderAt, prefix string) *goSymbols {
 	symtab := ef.SectionByType(elf.SHT_DYNSYM)
 	if symtab == nil || int(symtab.Link) >= len(ef.Sections) {
 		return nil
 	}
-	data, err := symtab.Data()
+	strtab := ef.Sections[symtab.Link]
+	if symtab.Flags&elf.SHF_COMPRESSED != 0 || strtab.Flags&elf.SHF_COMPRESSED != 0 {
+		return nil
+	}
+	// The two tables are next to each other in the files Go links: read
+	// them at once.
+	lo := min(symtab.Offset, strtab.Offset)
+	hi := max(symtab.Offset+symtab.FileSize, strtab.Offset+strtab.FileSize)
+	if hi-lo > 256<<20 {
+		return nil
+	}
+	buf, release, err := readRange(r, lo, hi)
 	if err != nil {
 		return nil
 	}
-	strs, err := ef.Sections[symtab.Link].Data()
+	defer release()
+	var s *goSymbols
+	err = guardFaults(func() { s = scanELFSymbols(ef, buf, lo, symtab, strtab, prefix) })
 	if err != nil {
 		return nil
 	}
+	return s
+}
+
+// scanELFSymbols does the work of elfSymbols on buf, the bytes of the file
+// from offset lo that hold both tables. It finds the names it wants in the
+// string table first, reading it in order, then the symbols that use them:
+// looking up the name of each of thousands of symbols, at random places in
+// the string table, would cost several times more.
+func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Section, prefix string) *goSymbols {
+	data := buf[symtab.Offset-lo : symtab.Offset-lo+symtab.FileSize]
+	strs := buf[strtab.Offset-lo : strtab.Offset-lo+strtab.FileSize]
+	s := &goSymbols{packages: map[string]string{}}
+	if prefix != "" {
+		s.exports = []string{}
+	}
+
+	// The names wanted, by their offset in the string table: a package
+	// path for a fingerprint, or an exported name.
+	type name struct {
+		text   string
+		export bool
+	}
+	wanted := map[uint32]name{}
+	var ranges [2][2]uint32 // the offsets of each kind of name, first and last
+	ranges[0], ranges[1] = [2]uint32{^uint32(0), 0}, [2]uint32{^uint32(0), 0}
+	// find records the names that start with before+needle and end with
+	// after (a NUL ends every name). It searches for needle alone, whose
+	// first byte should be rare in symbol names: bytes.Index skips ahead
+	// by that byte.
+	find := func(export bool, before, needle, after string, keep func(rest []byte) bool) {
+		nb := []byte(needle + after)
+		for i := len(before) + 1; i < len(strs); {
+			j := bytes.Index(strs[i:], nb)
+			if j < 0 {
+				return
+			}
+			at := i + j
+			i = at + 1
+			start := at - len(before)
+			if strs[start-1] != 0 || string(strs[start:at]) != before {
+				continue // not the start of a name
+			}
+			end := at + len(needle) + bytes.IndexByte(strs[at+len(needle):], 0)
+			if end < at+len(needle) {
+				return
+			}
+			if rest := strs[at+len(needle) : end]; keep(rest) {
+				k := 0
+				if export {
+					k = 1
+				}
+				wanted[uint32(start)] = name{string(rest), export}
+				ranges[k] = [2]uint32{min(ranges[k][0], uint32(start)), max(ranges[k][1], uint32(start))}
+			}
+		}
+	}
+	// "go:link.pkghashbytes.": 'g' starts very many names, 'k' few.
+	find(false, "go:link.p", "kghashbytes.", "", func(rest []byte) bool { return len(rest) > 0 })
+	if prefix != "" {
+		// Look for LoggingPlugin alone first; list every export only when
+		// it is missing, to say what the plugin exports instead.
+		find(true, "", prefix, api.Symbol+"\x00", func([]byte) bool { return true })
+		if ranges[1][0] == ^uint32(0) {
+			find(true, "", prefix, "", isExported)
+		}
+	}
+
 	bo := ef.ByteOrder
 	entSize := 24
 	if ef.Class == elf.ELFCLASS32 {
 		entSize = 16
 	}
-	s := &goSymbols{packages: map[string]string{}}
-	if prefix != "" {
-		s.exports = []string{}
+	type value struct {
+		pkg       string
+		sec       *elf.Section
+		addr, len uint64
 	}
-	fp, pre := []byte(fingerprintPrefix), []byte(prefix)
+	var values []value
 	// Entry 0 is the undefined symbol.
 	for off := entSize; off+entSize <= len(data); off += entSize {
 		e := data[off : off+entSize]
+		nameOff := bo.Uint32(e)
+		if (nameOff < ranges[0][0] || nameOff > ranges[0][1]) && (nameOff < ranges[1][0] || nameOff > ranges[1][1]) {
+			continue
+		}
+		n, ok := wanted[nameOff]
+		if !ok {
+			continue
+		}
 		var shndx uint16
-		var value, size uint64
+		var addr, size uint64
 		if entSize == 24 {
-			shndx, value, size = bo.Uint16(e[6:]), bo.Uint64(e[8:]), bo.Uint64(e[16:])
+			shndx, addr, size = bo.Uint16(e[6:]), bo.Uint64(e[8:]), bo.Uint64(e[16:])
 		} else {
-			value, size, shndx = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:])), bo.Uint16(e[14:])
+			addr, size, shndx = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:])), bo.Uint16(e[14:])
 		}
 		if shndx == uint16(elf.SHN_UNDEF) || int(shndx) >= len(ef.Sections) {
 			continue // defined elsewhere, or absolute
 		}
-		name := cString(strs, bo.Uint32(e))
-		switch {
-		case bytes.HasPrefix(name, fp):
-			sec := ef.Sections[shndx]
-			if sec.Type == elf.SHT_NOBITS || size == 0 || size > 64 || value < sec.Addr {
-				continue
+		if n.export {
+			s.exports = append(s.exports, n.text)
+			continue
+		}
+		sec := ef.Sections[shndx]
+		if sec.Type == elf.SHT_NOBITS || size == 0 || size > 64 || addr < sec.Addr || addr+size > sec.Addr+sec.Size {
+			continue
+		}
+		values = append(values, value{n.text, sec, addr, size})
+	}
+	// The fingerprints lie close together: read the span that holds them
+	// at once when they share a section, else one by one.
+	if len(values) > 0 {
+		sec, first, last := values[0].sec, values[0].addr, values[0].addr+values[0].len
+		for _, v := range values {
+			if v.sec != sec {
+				sec = nil
+				break
 			}
-			b := make([]byte, size)
-			if _, err := sec.ReadAt(b, int64(value-sec.Addr)); err != nil {
-				continue
+			first, last = min(first, v.addr), max(last, v.addr+v.len)
+		}
+		var span []byte
+		if sec != nil && last-first <= 1<<20 {
+			span = make([]byte, last-first)
+			if _, err := sec.ReadAt(span, int64(first-sec.Addr)); err != nil {
+				span = nil
 			}
-			s.packages[string(name[len(fp):])] = hex.EncodeToString(b)
-		case len(pre) > 0 && bytes.HasPrefix(name, pre):
-			if n := name[len(pre):]; isExported(n) {
-				s.exports = append(s.exports, string(n))
+		}
+		for _, v := range values {
+			var b []byte
+			if span != nil {
+				b = span[v.addr-first : v.addr-first+v.len]
+			} else {
+				b = make([]byte, v.len)
+				if _, err := v.sec.ReadAt(b, int64(v.addr-v.sec.Addr)); err != nil {
+					continue
+				}
 			}
+			s.packages[v.pkg] = hex.EncodeToString(b)
 		}
 	}
 	s.exports = sortedUnique(s.exports)
@@ -186,18 +300,6 @@ func hasSymbol(f *File) (has, known bool) {
 	}
 	i := sort.SearchStrings(f.Exports, api.Symbol)
 	return i < len(f.Exports) && f.Exports[i] == api.Symbol, true
-}
-
-// cString returns the NUL-terminated string at off in a string table.
-func cString(tab []byte, off uint32) []byte {
-	if int(off) >= len(tab) {
-		return nil
-	}
-	b := tab[off:]
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		b = b[:i]
-	}
-	return b
 }
 
 // isExported reports whether name is an exported Go identifier, and so a
