@@ -138,13 +138,11 @@ func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Sec
 	var ranges [2][2]uint32 // the offsets of each kind of name, first and last
 	ranges[0], ranges[1] = [2]uint32{^uint32(0), 0}, [2]uint32{^uint32(0), 0}
 	// find records the names that start with before+needle and end with
-	// after (a NUL ends every name). It searches for needle alone, whose
-	// first byte should be rare in symbol names: bytes.Index skips ahead
-	// by that byte.
+	// after (a NUL ends every name).
 	find := func(export bool, before, needle, after string, keep func(rest []byte) bool) {
 		nb := []byte(needle + after)
 		for i := len(before) + 1; i < len(strs); {
-			j := bytes.Index(strs[i:], nb)
+			j := indexRare(strs[i:], nb)
 			if j < 0 {
 				return
 			}
@@ -168,8 +166,7 @@ func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Sec
 			}
 		}
 	}
-	// "go:link.pkghashbytes.": 'g' starts very many names, 'k' few.
-	find(false, "go:link.p", "kghashbytes.", "", func(rest []byte) bool { return len(rest) > 0 })
+	find(false, "", fingerprintPrefix, "", func(rest []byte) bool { return len(rest) > 0 })
 	if prefix != "" {
 		// Look for LoggingPlugin alone first; list every export only when
 		// it is missing, to say what the plugin exports instead.
@@ -300,6 +297,42 @@ func hasSymbol(f *File) (has, known bool) {
 	}
 	i := sort.SearchStrings(f.Exports, api.Symbol)
 	return i < len(f.Exports) && f.Exports[i] == api.Symbol, true
+}
+
+// commonBytes are the bytes most frequent in Go symbol names, the most
+// frequent first.
+const commonBytes = "\x00.etainorsl/ucpdmghfb*()ywSTEIN:_[]0123456789,;kvxzjq"
+
+// indexRare is bytes.Index for searching a string table with thousands of
+// symbol names. bytes.Index skips ahead by the needle's first byte, which in
+// symbol names is often one of the most frequent ("example.com/..."
+// starts with 'e'); indexRare skips ahead by the needle's rarest byte.
+func indexRare(s, needle []byte) int {
+	if len(needle) == 0 {
+		return 0
+	}
+	k, rarity := 0, -1
+	for i, c := range needle {
+		r := strings.IndexByte(commonBytes, c) // the later, the rarer
+		if r < 0 {
+			r = len(commonBytes) // not among the common ones
+		}
+		if r > rarity {
+			k, rarity = i, r
+		}
+	}
+	for i := k; i < len(s); {
+		j := bytes.IndexByte(s[i:], needle[k])
+		if j < 0 {
+			return -1
+		}
+		at := i + j - k
+		if at+len(needle) <= len(s) && bytes.Equal(s[at:at+len(needle)], needle) {
+			return at
+		}
+		i += j + 1
+	}
+	return -1
 }
 
 // isExported reports whether name is an exported Go identifier, and so a
