@@ -52,7 +52,7 @@ func loadLocked(path string, r plugincheck.Result) (*Plugin, error) {
 		return nil, findingsError(path, []plugincheck.Finding{fd})
 	}
 	p, initPanic, err := open(path)
-	if err == nil || initPanic != "" {
+	if (err == nil || initPanic != "") && f.PluginPath != "" {
 		// The runtime now holds the plugin's path, even after a panic.
 		opened.pluginPaths[f.PluginPath] = path
 	}

@@ -571,3 +571,17 @@ func TestCheckCommandLine(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckSurvivesPluginsThatCrashOrHang(t *testing.T) {
+	// Neither file may go near run: one kills the process that loads it,
+	// the other never returns from init.
+	crashes, hangs, article := fixture("crashes"), fixture("hangs"), fixture("article")
+	r := logplug(t, "", "check", "--timeout", "2s", crashes, hangs, article)
+	want := crashes + ": crashed the process that loaded it: panic: crashes: the connection pool failed (exit status 2); fix: fix the plugin's init functions; to see the whole message, run: logplug emit --plugin " + crashes + " test\n" +
+		hangs + ": did not finish loading within 2s: its init functions block; fix: make its init functions return promptly (start long work in Configure or a goroutine), or raise --timeout\n" +
+		article + ": ok (article)\n"
+	if r.code != 1 || r.stdout != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant exit 1 and:\n%s\nstderr:\n%s", r.code, r.stdout, want, r.stderr)
+	}
+}
+

@@ -377,6 +377,9 @@ func readMachO(f *File, r io.ReaderAt) []Finding {
 	if err != nil {
 		fat, ferr := macho.NewFatFile(r)
 		if ferr != nil {
+			if need := machoNeed(r); need > uint64(f.Size) {
+				return truncated(f, need)
+			}
 			return damaged(f, err)
 		}
 		mf = fat.Arches[0].File
@@ -416,6 +419,44 @@ func readMachO(f *File, r io.ReaderAt) []Finding {
 		f.Type = mf.Type.String()
 	}
 	return nil
+}
+
+// machoNeed returns the size a thin Mach-O file needs by its own headers:
+// the end of its load commands and of every segment they describe, as far
+// as they can be read. debug/macho fails on a truncated file (it reads the
+// symbol table) without saying why.
+func machoNeed(r io.ReaderAt) uint64 {
+	hdr := make([]byte, 32)
+	if n, _ := r.ReadAt(hdr, 0); n < 28 {
+		return 0
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint32(hdr) == macho.Magic64 || binary.BigEndian.Uint32(hdr) == macho.Magic32 {
+		bo = binary.BigEndian
+	}
+	size := uint64(28)
+	if bo.Uint32(hdr) == macho.Magic64 {
+		size = 32
+	}
+	ncmd, cmdsz := bo.Uint32(hdr[16:]), uint64(bo.Uint32(hdr[20:]))
+	need := size + cmdsz
+	cmds := make([]byte, min(cmdsz, 1<<20))
+	n, _ := r.ReadAt(cmds, int64(size))
+	cmds = cmds[:n]
+	for i := uint32(0); i < ncmd && len(cmds) >= 8; i++ {
+		cmd, sz := macho.LoadCmd(bo.Uint32(cmds)), bo.Uint32(cmds[4:])
+		if sz < 8 || int(sz) > len(cmds) {
+			break
+		}
+		switch {
+		case cmd == macho.LoadCmdSegment64 && sz >= 56:
+			need = max(need, bo.Uint64(cmds[40:])+bo.Uint64(cmds[48:]))
+		case cmd == macho.LoadCmdSegment && sz >= 40:
+			need = max(need, uint64(bo.Uint32(cmds[32:]))+uint64(bo.Uint32(cmds[36:])))
+		}
+		cmds = cmds[sz:]
+	}
+	return need
 }
 
 // readPE fills in f from a Windows PE file's headers. No PE file can be a

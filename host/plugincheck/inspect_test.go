@@ -32,6 +32,16 @@ func machoHeader(cpu macho.Cpu, typ macho.Type) []byte {
 	return b.Bytes()
 }
 
+// machoWithSegment returns a Mach-O 64-bit header with one segment that
+// ends at byte end of the file.
+func machoWithSegment(end uint64) []byte {
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, macho.FileHeader{Magic: macho.Magic64, Cpu: macho.CpuArm64, Type: macho.TypeBundle, Ncmd: 1, Cmdsz: 72})
+	b.Write(make([]byte, 4))
+	binary.Write(&b, binary.LittleEndian, macho.Segment64{Cmd: macho.LoadCmdSegment64, Len: 72, Offset: 0, Filesz: end})
+	return b.Bytes()
+}
+
 // testExecutable returns the bytes of the running test binary, an ELF or
 // Mach-O Go program.
 func testExecutable(t *testing.T) []byte {
@@ -81,6 +91,10 @@ func TestInspectFindings(t *testing.T) {
 			"is truncated: it has " + strconv.Itoa(len(exe)/2) + " bytes, its headers need "},
 		{"just a header", func() string { return writeFile(t, dir, "head.so", exe[:40], 0o644) },
 			"is truncated: it has 40 bytes, its headers need "},
+		{"truncated Mach-O", func() string { return writeFile(t, dir, "macho.so", machoWithSegment(4096), 0o644) },
+			"is truncated: it has 104 bytes, its headers need 4096; fix: copy it again, whole (compare its size with the original)"},
+		{"Mach-O with its load commands cut", func() string { return writeFile(t, dir, "macho-cut.so", machoWithSegment(4096)[:60], 0o644) },
+			"is truncated: it has 60 bytes, its headers need 104; fix: copy it again, whole (compare its size with the original)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
