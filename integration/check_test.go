@@ -584,4 +584,3 @@ func TestCheckSurvivesPluginsThatCrashOrHang(t *testing.T) {
 		t.Errorf("exit %d, stdout:\n%s\nwant exit 1 and:\n%s\nstderr:\n%s", r.code, r.stdout, want, r.stderr)
 	}
 }
-
