@@ -1,6 +1,7 @@
 package plugincheck
 
 import (
+	"bytes"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -281,6 +282,28 @@ func TestIsExported(t *testing.T) {
 	} {
 		if got := isExported([]byte(name)); got != want {
 			t.Errorf("isExported(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestIndexRare(t *testing.T) {
+	tab := []byte("\x00example.com/p.init\x00example.com/p.LoggingPlugin\x00go:link.pkghashbytes.fmt\x00")
+	for _, tt := range []struct {
+		needle string
+		want   int
+	}{
+		{"example.com/p.LoggingPlugin\x00", 20},
+		{"example.com/p.", 1},
+		{"go:link.pkghashbytes.", 48},
+		{"kghash", 57},
+		{"example.com/q.", -1},
+		{"", 0},
+	} {
+		if got := indexRare(tab, []byte(tt.needle)); got != tt.want {
+			t.Errorf("indexRare(%q) = %d, want %d", tt.needle, got, tt.want)
+		}
+		if got := bytes.Index(tab, []byte(tt.needle)); got != tt.want {
+			t.Errorf("the test is wrong: bytes.Index(%q) = %d", tt.needle, got)
 		}
 	}
 }
