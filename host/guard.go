@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/logplug/logplug/host/plugincheck"
 	"github.com/logplug/logplug/host/trust"
 )
 
@@ -65,8 +66,10 @@ const (
 	followHint   = " (or --follow-symlinks)"
 )
 
-// load checks the plugin file at path and loads it, or refuses it.
-func (g *guard) load(path string) (*Plugin, error) {
+// load checks the plugin file at path and loads it, or refuses it. r holds
+// the results of package plugincheck's checks on it, which loadChecked
+// acts on once the guard's own checks have passed.
+func (g *guard) load(path string, r plugincheck.Result) (*Plugin, error) {
 	if err := g.checkSymlink(path); err != nil {
 		return nil, err
 	}
@@ -75,7 +78,7 @@ func (g *guard) load(path string) (*Plugin, error) {
 		return nil, err
 	}
 	if g.pins == nil && len(g.keys) == 0 {
-		return loadAs(path, file)
+		return loadChecked(path, file, r)
 	}
 	c, err := trust.PrivateCopy(file, "")
 	if err != nil {
@@ -92,7 +95,7 @@ func (g *guard) load(path string) (*Plugin, error) {
 	if err := g.checkSignature(path, c.Digest); err != nil {
 		return nil, err
 	}
-	return loadAs(path, c.Path)
+	return loadChecked(path, c.Path, r)
 }
 
 // checkSymlink refuses a plugin that is a symlink to a file outside its
@@ -105,8 +108,8 @@ func (g *guard) checkSymlink(path string) error {
 	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
 		return nil // a missing file is reported by the permission walk
 	}
-	target, err1 := realPath(path)
-	folder, err2 := realPath(filepath.Dir(path))
+	target, err1 := realPathErr(path)
+	folder, err2 := realPathErr(filepath.Dir(path))
 	if err1 != nil || err2 != nil || trust.Within(folder, target) {
 		return nil // a dangling symlink is reported by the permission walk
 	}
@@ -129,7 +132,7 @@ func (g *guard) checkPermissions(path string) (string, error) {
 		return "", &LoadError{Path: path, Err: fmt.Errorf("refused: %w", pe), Fix: pe.Fix + insecureHint}
 	}
 	g.log.Printf("%s: warning: %v; loading it anyway (--insecure-permissions); fix: %s", path, pe, pe.Fix)
-	if file, err = realPath(path); err != nil {
+	if file, err = realPathErr(path); err != nil {
 		return "", &LoadError{Path: path, Err: err}
 	}
 	return file, nil
@@ -199,8 +202,9 @@ func (g *guard) checkSignature(path string, d trust.Digest) error {
 	return nil
 }
 
-// realPath returns the absolute path of path with every symlink resolved.
-func realPath(path string) (string, error) {
+// realPathErr returns the absolute path of path with every symlink
+// resolved, or the error that stopped it.
+func realPathErr(path string) (string, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return "", err

@@ -125,6 +125,11 @@ var ErrQuarantined = errors.New("quarantined")
 // those that loaded and accepted their settings. A plugin that fails is
 // reported to opts.ErrorLog and in [Host.Plugins]; the others still load.
 // Open returns an error only if opts.Dir cannot be read.
+//
+// Before opening any file, Open checks them all as [Load] does (see
+// package plugincheck), and also refuses every file built from the same
+// main package path as another: none of those is opened. A file named
+// twice, by Dir and Paths or through a link, is loaded once.
 func Open(opts Options) (*Host, error) {
 	var paths []string
 	if opts.Dir != "" {
@@ -138,13 +143,10 @@ func Open(opts Options) (*Host, error) {
 
 	h := newHost(opts)
 	g := newGuard(opts, h.errorLog)
-	seen := map[string]bool{}
-	for _, path := range paths {
-		if seen[path] {
-			continue
-		}
-		seen[path] = true
-		p, err := g.load(path)
+	paths = uniquePaths(paths)
+	checks := preflight(paths)
+	for i, path := range paths {
+		p, err := g.load(path, checks[i])
 		if err != nil {
 			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
 			continue
@@ -185,10 +187,17 @@ func (h *Host) addPlugin(p *Plugin, settings Settings) {
 // add records a plugin's status and, when err is nil, starts delivering to
 // it. A failure is reported to the error log.
 func (h *Host) add(st Status, p *Plugin, err error) {
-	if err != nil {
+	var le *LoadError
+	switch {
+	case errors.As(err, &le) && len(le.Findings) > 0:
+		st.Err = err
+		for _, f := range le.Findings {
+			h.errorLog.Print(f) // one line each
+		}
+	case err != nil:
 		st.Err = err
 		h.errorLog.Print(err)
-	} else {
+	default:
 		h.sinks = append(h.sinks, &sink{plugin: p, index: len(h.statuses), host: h})
 	}
 	h.statuses = append(h.statuses, st)

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"plugin"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/host/plugincheck"
 )
 
 // A Plugin is a plugin file that was opened and whose LoggingPlugin symbol
@@ -38,10 +40,22 @@ type LoadError struct {
 	// Fix says what to do about it, or is empty when there is nothing
 	// better to say than the cause.
 	Fix string
+	// Findings are the reasons found before the file was opened (see
+	// package plugincheck); the file was not opened. Err and Fix are the
+	// first one's. Nil for a plugin that failed once opened.
+	Findings []plugincheck.Finding
 }
 
-// Error returns a one-line message naming the file, the cause and the fix.
+// Error returns a one-line message naming the file, the cause and the fix;
+// one line per finding when there are several.
 func (e *LoadError) Error() string {
+	if len(e.Findings) > 0 {
+		lines := make([]string, len(e.Findings))
+		for i, f := range e.Findings {
+			lines[i] = f.String()
+		}
+		return strings.Join(lines, "\n")
+	}
 	if e.Fix == "" {
 		return fmt.Sprintf("%s: %v", e.Path, e.Err)
 	}
@@ -59,8 +73,8 @@ var ErrNoSymbol = errors.New("no exported symbol " + api.Symbol)
 // some of the methods of [api.Logger].
 var ErrNotLogger = errors.New(api.Symbol + " does not have the methods of a logger")
 
-// opened remembers every file this process has passed to plugin.Open and
-// what came of it. The Go runtime keeps every plugin it opened, and opening a
+// opened remembers every file this process has loaded or refused and what
+// came of it. The Go runtime keeps every plugin it opened, and opening a
 // file again after a failed open can block forever, so a path is opened at
 // most once per process; a second Load of the same file returns the first
 // result. This mirrors the runtime's own process-wide state, which is why it
@@ -68,68 +82,106 @@ var ErrNotLogger = errors.New(api.Symbol + " does not have the methods of a logg
 var opened = struct {
 	sync.Mutex
 	byPath map[string]loadResult
-}{byPath: map[string]loadResult{}}
+	// pluginPaths maps the main package path of each plugin the runtime
+	// holds to its file: the runtime refuses a second plugin with the
+	// same path.
+	pluginPaths map[string]string
+	// stuck maps each package whose init function panicked while a plugin
+	// was opened to that plugin's file; see [Load].
+	stuck map[string]string
+}{byPath: map[string]loadResult{}, pluginPaths: map[string]string{}, stuck: map[string]string{}}
 
 type loadResult struct {
 	p   *Plugin
 	err error
 }
 
-// Load opens the plugin file at path, looks up its [api.Symbol] and checks
-// that it is a logger. Errors are of type *[LoadError].
+// Load checks the plugin file at path without opening it (see
+// package plugincheck), then opens it, looks up its [api.Symbol] and checks
+// that it is a logger. A file that fails the checks is not opened; the
+// [LoadError] lists the findings. Errors are of type *[LoadError].
 //
 // Load opens a given file at most once per process: loading it again
 // returns the same *Plugin, or the same error. Load makes none of the
-// checks that [Open] makes before it opens a file (see [Options]).
-func Load(path string) (*Plugin, error) { return loadAs(path, path) }
+// checks of file permissions, pins and signatures that [Open] makes before
+// it opens a file (see [Options]).
+//
+// A panic in a plugin's init functions is recovered and returned as an
+// error. Go then marks the package whose init panicked as being
+// initialised, for good: opening another plugin that links the same
+// package would abort the whole process ("fatal error: recursive call
+// during initialization - linker skew"), which nothing can recover. So
+// Load refuses, without opening it, every later plugin that links that
+// package. The package is read from the panic's stack; when it can't be,
+// every package of the failed plugin that the host does not link counts.
+func Load(path string) (*Plugin, error) {
+	return loadChecked(path, path, preflight([]string{path})[0])
+}
 
-// loadAs is Load for the plugin file path whose bytes are opened from file:
-// path itself, its real path, or a private copy of it. The plugin is known
-// by path: its Path, its errors and the once-per-process record are path's.
-func loadAs(path, file string) (*Plugin, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, &LoadError{Path: path, Err: err}
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	}
+// loadChecked loads the plugin file path, which the checks in r have been
+// run on, once per process. Its bytes are opened from file: path itself,
+// its real path, or a private copy of it. The plugin is known by path: its
+// Path, its errors and the once-per-process record are path's.
+func loadChecked(path, file string, r plugincheck.Result) (*Plugin, error) {
+	abs := realPath(path)
 	opened.Lock()
 	defer opened.Unlock()
-	if r, ok := opened.byPath[abs]; ok {
-		return r.p, r.err
+	if prev, ok := opened.byPath[abs]; ok {
+		return prev.p, prev.err
 	}
-	p, err := open(path, file)
+	p, err := loadLocked(path, file, r)
 	opened.byPath[abs] = loadResult{p, err}
 	return p, err
 }
 
-// open does the work of Load, once per file.
-func open(path, file string) (p *Plugin, err error) {
+// realPath returns path made absolute with its symbolic links resolved, or
+// as it is when that fails.
+func realPath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	return abs
+}
+
+// open does the work of Load, once per file, after the checks. When the
+// plugin's init functions panicked, initPanic is the package whose init
+// panicked, or "?" when the stack does not say.
+func open(path, file string) (p *Plugin, initPanic string, err error) {
 	defer func() {
 		// A panic in the plugin's init functions comes out of plugin.Open.
 		if v := recover(); v != nil {
-			p, err = nil, &LoadError{Path: path, Err: fmt.Errorf("plugin panicked while initialising: %v", v),
-				Fix: "fix the plugin's init functions and package-level variables"}
+			initPanic = initPanicPackage(debug.Stack())
+			msg, fix := fmt.Sprintf("plugin panicked while initialising: %v", v), "fix the plugin's init functions and package-level variables"
+			if initPanic != "" {
+				msg = fmt.Sprintf("plugin panicked while initialising package %s: %v", initPanic, v)
+				fix = "fix the init functions and package-level variables of " + initPanic
+			} else {
+				initPanic = "?"
+			}
+			p, err = nil, &LoadError{Path: path, Err: errors.New(msg), Fix: fix}
 		}
 	}()
 	start := time.Now()
 	pl, err := plugin.Open(file)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: trimOpenError(err, file)}
+		return nil, "", &LoadError{Path: path, Err: trimOpenError(err, file)}
 	}
 	sym, err := pl.Lookup(api.Symbol)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: ErrNoSymbol,
+		return nil, "", &LoadError{Path: path, Err: ErrNoSymbol,
 			Fix: "declare a package-level variable `var " + api.Symbol + " = yourLogger{}` in the plugin's main package"}
 	}
 	logger, err := asLogger(sym)
 	if err != nil {
-		return nil, &LoadError{Path: path, Err: err,
+		return nil, "", &LoadError{Path: path, Err: err,
 			Fix: "give it the methods " + strings.Join(requiredSignatures(), ", ")}
 	}
 	name, version := api.Describe(logger, nameFromPath(path))
-	return &Plugin{Path: path, Name: name, Version: version, Logger: logger, OpenTime: time.Since(start)}, nil
+	return &Plugin{Path: path, Name: name, Version: version, Logger: logger, OpenTime: time.Since(start)}, "", nil
 }
 
 // trimOpenError removes the repetition that plugin.Open puts in its errors

@@ -77,6 +77,10 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "integration: %v\n", err)
 		return 1
 	}
+	if err := buildCheckFolder(ctx, filepath.Join(dir, "check")); err != nil {
+		fmt.Fprintf(os.Stderr, "integration: %v\n", err)
+		return 1
+	}
 	return m.Run()
 }
 
@@ -92,7 +96,7 @@ func buildFixtures(ctx context.Context, dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if !e.IsDir() {
+		if !e.IsDir() || e.Name() == "internal" { // internal holds packages the fixtures import
 			continue
 		}
 		out := filepath.Join(dir, e.Name()+".so")

@@ -10,6 +10,7 @@
 //	run      send each line of standard input to every plugin
 //	emit     send one message to every plugin
 //	list     list the plugins found and whether each loads
+//	check    explain every plugin that can't load, without loading it
 //	version  print the host's version and the settings plugins must be built with
 //	pin      write the SHA-256 of every plugin, for --pins
 //	keygen   make a key pair for signing plugins
@@ -76,11 +77,14 @@ func usagef(format string, args ...any) error {
 // run, so that no flag state survives between runs (tests call run many
 // times).
 func commands() []*Command {
-	return []*Command{runCommand(), emitCommand(), listCommand(), versionCommand(),
+	return []*Command{runCommand(), emitCommand(), listCommand(), checkCommand(), versionCommand(),
 		pinCommand(), keygenCommand(), signCommand()}
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == probeCommand {
+		os.Exit(probeMain(os.Args[2:])) // a child of `logplug check`
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
