@@ -190,8 +190,7 @@ func (s *sink) waitRoom(t uint64) bool {
 	defer q.waiting.Store(false)
 	stall := h.d.stallTimeout
 	last := q.head.Load()
-	start := time.Now()
-	stallAt := start.Add(stall)
+	stallAt := time.Now().Add(stall)
 	quit := h.quit
 	var deadline time.Time
 	for {
@@ -211,10 +210,10 @@ func (s *sink) waitRoom(t uint64) bool {
 		if stall > 0 && !now.Before(stallAt) {
 			hd := q.head.Load()
 			if hd == last {
-				s.giveUp(fmt.Sprintf("it took no message for %v while its queue was full", now.Sub(start).Round(time.Millisecond)))
+				s.giveUp(fmt.Sprintf("it took no message for %v (the stall timeout) while its queue was full", stall))
 				return false
 			}
-			last, start, stallAt = hd, now, now.Add(stall)
+			last, stallAt = hd, now.Add(stall)
 		}
 		var next time.Time
 		if stall > 0 {
@@ -423,46 +422,52 @@ func (h *Host) closeQueued() error {
 	defer h.mu.Unlock()
 	deadline := time.Now().Add(timeout)
 	h.stopBy = deadline
-	dones := make([]chan error, len(h.sinks))
-	for i, s := range h.sinks {
-		if s.state.Load() != stateStuck {
-			dones[i] = s.request(slotClose)
-		}
-	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	var errs []error
+	// Each sink's producer side is its own, so the requests can wait for
+	// room in parallel, on behalf of this goroutine, which holds h.mu.
+	errs := make([]error, len(h.sinks))
+	var wg sync.WaitGroup
 	for i, s := range h.sinks {
-		if dones[i] == nil {
+		if s.state.Load() == stateStuck {
 			continue // given up on already, and reported
 		}
-		select {
-		case err := <-dones[i]:
-			errs = append(errs, err)
-			continue
-		case <-ctx.Done():
-		}
-		select {
-		case err := <-dones[i]:
-			errs = append(errs, err)
-			continue
-		default:
-		}
-		var why string
-		switch s.q.phase.Load() {
-		case phaseFlush:
-			why = "its Flush did not return within the shutdown timeout (%v); Close was not called"
-			s.errors.Add(1)
-		case phaseClose:
-			why = "its Close did not return within the shutdown timeout (%v)"
-			s.errors.Add(1)
-		default:
-			why = "it had not taken every queued message when the shutdown timeout (%v) ran out; Flush and Close were not called"
-		}
-		s.giveUp(fmt.Sprintf(why, timeout))
-		errs = append(errs, fmt.Errorf("%s: %w", s.plugin.Name, s.fault()))
+		wg.Go(func() { errs[i] = s.close(ctx, timeout) })
 	}
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// close asks the plugin's goroutine to finish, and gives up on the plugin
+// if it has not by the time ctx is done.
+func (s *sink) close(ctx context.Context, timeout time.Duration) error {
+	done := s.request(slotClose)
+	if done == nil {
+		return fmt.Errorf("%s: %w", s.plugin.Name, s.fault())
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	default:
+	}
+	var why string
+	switch s.q.phase.Load() {
+	case phaseFlush:
+		why = "its Flush did not return within the shutdown timeout (%v); Close was not called"
+		s.errors.Add(1)
+	case phaseClose:
+		why = "its Close did not return within the shutdown timeout (%v)"
+		s.errors.Add(1)
+	default:
+		why = "it had not taken every queued message when the shutdown timeout (%v) ran out; Flush and Close were not called"
+	}
+	s.giveUp(fmt.Sprintf(why, timeout))
+	return fmt.Errorf("%s: %w", s.plugin.Name, s.fault())
 }
 
 // flushQueued is Flush for queued delivery: it asks every plugin that is

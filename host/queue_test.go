@@ -155,7 +155,9 @@ func TestSlowPluginDelaysNeitherCallerNorOthers(t *testing.T) {
 	}
 }
 
-func equal(a, b []string) bool { return strings.Join(a, "|") == strings.Join(b, "|") && len(a) == len(b) }
+func equal(a, b []string) bool {
+	return strings.Join(a, "|") == strings.Join(b, "|") && len(a) == len(b)
+}
 
 func TestDropPolicy(t *testing.T) {
 	held := &probe{hold: make(chan struct{}), got: make(chan string, 10)}

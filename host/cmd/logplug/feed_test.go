@@ -213,10 +213,10 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("a second signal did not end run")
 	}
-	if err == nil || !strings.Contains(err.Error(), "interrupted: 3 messages were not delivered") {
+	if err == nil || !strings.Contains(err.Error(), "interrupted during shutdown: 3 messages were not delivered") {
 		t.Errorf("error = %v", err)
 	}
-	for _, want := range []string{"second signal: exiting without waiting", "input: 3 lines read before SIGINT", "r0: received 3, delivered 0, dropped 0, panics 0, errors 0, lost 3"} {
+	for _, want := range []string{"signal during shutdown: exiting without waiting", "input: 3 lines read before SIGINT", "r0: received 3, delivered 0, dropped 0, panics 0, errors 0, lost 3"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}

@@ -98,16 +98,22 @@ func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Wri
 		fmt.Fprintf(stderr, "%s: %v: reading no more input, delivering what was read (a second signal exits at once)\n", progName, context.Cause(ctx))
 	}
 
+	// Once shutting down, a signal (the second, or the first if the
+	// input ended) means: do not wait.
+	now := hardStop(ctx)
+	if how == "" {
+		now = ctx.Done()
+	}
 	closed := make(chan error, 1)
 	go func() { closed <- h.Close() }()
 	var closeErr error
 	select {
 	case closeErr = <-closed:
-	case <-hardStop(ctx):
-		fmt.Fprintf(stderr, "%s: second signal: exiting without waiting for the plugins\n", progName)
+	case <-now:
+		fmt.Fprintf(stderr, "%s: signal during shutdown: exiting without waiting for the plugins\n", progName)
 		fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
 		lost := report(h, stderr, true)
-		return fmt.Errorf("interrupted: %d messages were not delivered", lost)
+		return fmt.Errorf("interrupted during shutdown: %d messages were not delivered, and the plugins may not have flushed or closed", lost)
 	}
 	f.stop()
 	fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
