@@ -36,7 +36,7 @@ type deliveryFlags struct {
 
 func (f *deliveryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.queue, "queue", host.DefaultQueueSize, "queue up to `N` messages for each plugin")
-	fs.Var(&f.policies, "policy", "when a plugin's queue is full, `block` (wait) or drop; NAME=block or NAME=drop for one plugin (repeatable)")
+	fs.Var(&f.policies, "policy", "when a plugin's queue is full, `POLICY`: block (wait, the default) or drop; NAME=POLICY for one plugin (repeatable)")
 	fs.DurationVar(&f.stallTimeout, "stall-timeout", host.DefaultStallTimeout, "under policy block, give up on a plugin that takes no message for `D` while its queue is full (0: never)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", host.DefaultShutdownTimeout, "at the end, wait at most `D` for the plugins to take what is queued, flush and close")
 	fs.IntVar(&f.maxPanics, "max-panics", host.DefaultMaxPanics, "stop calling a plugin after `N` panics (0: never)")

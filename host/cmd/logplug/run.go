@@ -50,8 +50,8 @@ delivers every line it has read, calls each plugin's Flush and then Close,
 waiting at most --shutdown-timeout for them all, and prints to standard
 error how many lines it read and, for each plugin, how many messages it
 received, delivered, dropped and lost, and how many panics and errors it
-had. A second SIGINT or SIGTERM exits at once, printing the same, with
-what was not delivered yet as lost.
+had. A second SIGINT or SIGTERM (or a first once the input has ended)
+exits at once, printing the same, with what was not delivered yet as lost.
 
 Run fails (exit status 1) when no plugin loaded, a line was too long, a
 message accepted was not delivered to every plugin (dropped, lost to a
