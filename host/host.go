@@ -401,9 +401,9 @@ type sink struct {
 
 	// Written by the plugin's goroutine (or, with synchronous delivery,
 	// the caller's).
-	mu        sync.Mutex // with synchronous delivery, serialises calls so the plugin sees messages in order
-	delivered atomic.Uint64
-	dropped   atomic.Uint64 // by the plugin's goroutine, or the one that gave up on it
+	mu        sync.Mutex    // with synchronous delivery, serialises calls so the plugin sees messages in order
+	delivered atomic.Uint64 // with synchronous delivery; queued delivery counts in its queue
+	dropped   atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
 	panics    atomic.Uint64
 	errors    atomic.Uint64
 	_         [64]byte
@@ -426,13 +426,19 @@ func (s *sink) fault() error {
 }
 
 func (s *sink) counts() Counts {
-	return Counts{
+	c := Counts{
 		Received:  s.host.accepted.Load(),
 		Delivered: s.delivered.Load(),
 		Dropped:   s.dropped.Load() + s.refused.Load(),
 		Panics:    s.panics.Load(),
 		Errors:    s.errors.Load(),
 	}
+	if s.q != nil {
+		delivered, skipped := s.q.taken()
+		c.Delivered = delivered
+		c.Dropped += skipped
+	}
+	return c
 }
 
 // deliver passes one message to the plugin in the caller's goroutine, for

@@ -39,11 +39,14 @@ import (
 //
 // The host may give up on a plugin that stopped taking messages (see
 // sink.giveUp). Its goroutine is then left where it is, inside the plugin;
-// should the plugin ever return, the goroutine sees q.gaveUp under
-// q.commit and ends without counting or calling anything. That lock, taken
-// once per message by the consumer and never by the producer's fast path,
-// is what keeps the counts exact: every message received is delivered,
-// dropped or lost to a panic, exactly once.
+// should the plugin ever return, the goroutine ends without counting or
+// calling anything. Slots are committed by a compare-and-swap of head
+// from h to h+1, and giveUp swaps head for gaveUpMark, so each slot is
+// either committed by the consumer or counted by giveUp, never both. The
+// consumer keeps no count of deliveries: a slot committed is a message
+// delivered unless it was counted as skipped, panicked or a request, and
+// the consumer counts those before it commits (see queue.taken), so that
+// the counts never show a message as delivered before it is.
 
 // slotKind says what a slot asks the consumer to do.
 type slotKind uint8
@@ -81,7 +84,6 @@ type queue struct {
 	policy Policy
 	wake   chan struct{} // capacity 1
 	room   chan struct{} // capacity 1
-	exited chan struct{} // closed when the consumer returns
 	_      [64]byte
 
 	// Written by the producer, under Host.mu.
@@ -96,12 +98,31 @@ type queue struct {
 	sleeping atomic.Bool // the consumer waits on wake
 	_        [64]byte
 
-	// Written by the consumer.
-	head   atomic.Uint64 // slots taken
-	commit sync.Mutex    // orders the consumer's commits with giveUp
-	gaveUp bool          // under commit
-	phase  atomic.Int32  // phaseMessages, phaseFlush or phaseClose
-	_      [64]byte
+	// Written by the consumer (and by giveUp, once).
+	head      atomic.Uint64 // slots taken, or gaveUpMark
+	gaveUpAt  atomic.Uint64 // head when the host gave up on the plugin
+	skipped   atomic.Uint64 // messages taken but not passed to a quarantined plugin
+	msgPanics atomic.Uint64 // messages whose call panicked
+	requests  atomic.Uint64 // Flush and Close requests taken
+	phase     atomic.Int32  // phaseMessages, phaseFlush or phaseClose
+	_         [64]byte
+}
+
+// gaveUpMark is the value of queue.head once the host gave up on the
+// plugin.
+const gaveUpMark = 1 << 63
+
+// taken returns the number of messages the consumer delivered and the
+// number it skipped, as far as it committed them.
+func (q *queue) taken() (delivered, skipped uint64) {
+	slots := q.head.Load()
+	if slots == gaveUpMark {
+		slots = q.gaveUpAt.Load()
+	}
+	// Loaded after head: each may count a slot not yet committed, which
+	// errs on the side of fewer deliveries, never more.
+	skipped = q.skipped.Load()
+	return slots - skipped - q.msgPanics.Load() - q.requests.Load(), skipped
 }
 
 func newQueue(size int, policy Policy) *queue {
@@ -119,7 +140,6 @@ func newQueue(size int, policy Policy) *queue {
 		wake:   make(chan struct{}, 1),
 		room:   make(chan struct{}, 1),
 		timer:  t,
-		exited: make(chan struct{}),
 	}
 }
 
@@ -242,21 +262,25 @@ func (s *sink) waitRoom(t uint64) bool {
 // behind.
 func (s *sink) giveUp(why string) {
 	q := s.q
-	q.commit.Lock()
-	if q.gaveUp {
-		q.commit.Unlock()
-		return
-	}
-	q.gaveUp = true
 	s.state.Store(stateStuck)
+	var head uint64
+	for {
+		head = q.head.Load()
+		if head == gaveUpMark {
+			return
+		}
+		q.gaveUpAt.Store(head)
+		if q.head.CompareAndSwap(head, gaveUpMark) {
+			break
+		}
+	}
 	var queued uint64
-	for i, t := q.head.Load(), q.tail.Load(); i != t; i++ {
+	for i, t := head, q.tail.Load(); i != t; i++ {
 		if q.ring[i&q.mask].kind == slotMessage {
 			queued++
 		}
 	}
 	s.dropped.Add(queued)
-	q.commit.Unlock()
 	err := fmt.Errorf("%w: %s", ErrStuck, why)
 	s.setFault(err)
 	s.host.errorLog.Printf("%s: plugin %s is stuck: %s; it is quarantined: %d queued messages were not delivered, and no method of it is called again",
@@ -267,7 +291,6 @@ func (s *sink) giveUp(why string) {
 // a close request, or until the host gives up on the plugin.
 func (s *sink) consume() {
 	q := s.q
-	defer close(q.exited)
 	h := q.head.Load()
 	for {
 		t := q.tail.Load()
@@ -352,19 +375,25 @@ func (s *sink) take(h uint64) bool {
 		}
 	}
 
-	q.commit.Lock()
-	if q.gaveUp {
-		q.commit.Unlock()
+	var counter *atomic.Uint64
+	switch out {
+	case outDropped:
+		counter = &q.skipped
+	case outPanicked:
+		counter = &q.msgPanics
+	case outRequest:
+		counter = &q.requests
+	}
+	if counter != nil {
+		counter.Add(1)
+	}
+	if !q.head.CompareAndSwap(h, h+1) {
+		// The host gave up on the plugin, and counted this slot.
+		if counter != nil {
+			counter.Add(^uint64(0))
+		}
 		return false
 	}
-	switch out {
-	case outDelivered:
-		s.delivered.Add(1)
-	case outDropped:
-		s.dropped.Add(1)
-	}
-	q.head.Store(h + 1)
-	q.commit.Unlock()
 
 	if done != nil {
 		done <- err
