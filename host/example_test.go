@@ -37,8 +37,11 @@ func (c console) Error(msg string, labels map[string]string) { c.print("error", 
 
 // Every message reaches every plugin, in order. Here the plugins are
 // loggers linked into the program; Open loads them from files instead.
+// Synchronous delivery keeps the two plugins' output interleaved in a fixed
+// order; by default each plugin takes its messages from a queue of its own,
+// in its own goroutine.
 func Example() {
-	h := host.New(host.Options{},
+	h := host.New(host.Options{Synchronous: true},
 		&host.Plugin{Name: "one", Logger: console{"one"}},
 		&host.Plugin{Name: "two", Logger: console{"two"}},
 	)

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -38,13 +39,42 @@ type Options struct {
 	// limit.
 	MaxPanics int
 	// ErrorLog receives one line for each plugin that fails to load or to
-	// configure, panics, or is quarantined. Nil means standard error, with
-	// the standard logger's flags. It is not the log package's standard
-	// logger, because slog.SetDefault sends that to the default slog handler,
-	// which may be a [Handler] over this Host: the Host would then report a
-	// plugin's panic to the plugin, while delivering to it. For the same
-	// reason, ErrorLog must not write to a Handler over this Host.
+	// configure, panics, is quarantined, drops its first message or is
+	// stuck. Nil means standard error, with the standard logger's flags. It
+	// is not the log package's standard logger, because slog.SetDefault
+	// sends that to the default slog handler, which may be a [Handler] over
+	// this Host: the Host would then report a plugin's panic to the plugin,
+	// while delivering to it. For the same reason, ErrorLog must not write
+	// to a Handler over this Host.
 	ErrorLog *log.Logger
+
+	// Synchronous makes Send call each plugin in the caller's goroutine,
+	// one after the other, with the caller's labels map itself, instead of
+	// queueing the message for each plugin's goroutine. It is the fastest
+	// way for plugins that are quick and trusted: a plugin that blocks
+	// blocks the caller, and one that changes the labels map changes what
+	// the later plugins and the caller see. QueueSize, Policy, Policies
+	// and StallTimeout do not apply.
+	Synchronous bool
+	// QueueSize is the number of messages each plugin's queue holds. Zero
+	// means [DefaultQueueSize].
+	QueueSize int
+	// Policy says what Send does with a message for a plugin whose queue
+	// is full: [Block] (the zero value) or [Drop].
+	Policy Policy
+	// Policies overrides Policy for the plugins it names.
+	Policies map[string]Policy
+	// StallTimeout is how long Send waits, under [Block], for a plugin
+	// whose queue is full to take a message before it declares the plugin
+	// stuck. Zero means [DefaultStallTimeout]; a negative value means Send
+	// waits as long as it takes.
+	StallTimeout time.Duration
+	// ShutdownTimeout is how long Close waits for the plugins to take
+	// their queued messages, flush and close (all at once, so Close takes
+	// about this long at most, or twice as long if a Send was waiting for
+	// room when Close began), and how long Flush waits for each plugin.
+	// Zero means [DefaultShutdownTimeout].
+	ShutdownTimeout time.Duration
 
 	// Before it opens a plugin file, Open refuses it when someone other
 	// than root or the host's user could change it, or a folder or symlink
@@ -72,12 +102,27 @@ type Options struct {
 
 // A Host delivers each message to every plugin it loaded, once and in order.
 // Its methods are safe for concurrent use.
+//
+// By default each plugin has its own queue and goroutine (see
+// [Options.QueueSize]), so that a slow plugin delays neither the caller nor
+// the other plugins while its queue has room; [Options.Synchronous] calls
+// the plugins in the caller's goroutine instead. Either way a panic in a
+// plugin is recovered, counted and reported, and a plugin that panics too
+// often is quarantined. Call Close when done: it delivers what is queued
+// and flushes and closes every plugin.
 type Host struct {
 	sinks     []*sink
 	statuses  []Status
 	errorLog  *log.Logger
 	maxPanics int
 	closed    atomic.Bool
+	d         delivery
+	accepted  atomic.Uint64
+
+	mu     sync.Mutex    // held by Send, and by Flush and Close to queue their requests
+	kv     []string      // the labels of the message Send is queueing, under mu
+	quit   chan struct{} // closed when Close begins
+	stopBy time.Time     // the deadline of a Send waiting for room once quit is closed; under mu
 }
 
 // Status reports on one plugin file of a [Host].
@@ -96,8 +141,11 @@ type Status struct {
 	Counts Counts
 }
 
-// Loaded reports whether the plugin was loaded and configured.
-func (s Status) Loaded() bool { return s.Err == nil || errors.Is(s.Err, ErrQuarantined) }
+// Loaded reports whether the plugin was loaded and configured (and may
+// have been quarantined since).
+func (s Status) Loaded() bool {
+	return s.Err == nil || errors.Is(s.Err, ErrQuarantined) || errors.Is(s.Err, ErrStuck)
+}
 
 // Counts counts what happened to the messages sent to one plugin.
 type Counts struct {
@@ -105,12 +153,18 @@ type Counts struct {
 	Received uint64
 	// Delivered is the number of those the plugin's method returned from.
 	Delivered uint64
-	// Dropped is the number of those never passed to the plugin, for
-	// example because it was quarantined.
+	// Dropped is the number of those the plugin did not take: dropped
+	// because its queue was full under [Drop], or because it was
+	// quarantined, or still queued (or being taken) when the host gave up
+	// on it as stuck.
 	Dropped uint64
-	// Panics is the number of calls that panicked.
+	// Panics is the number of calls that panicked. A message whose call
+	// panicked is neither delivered nor dropped, so Received is Delivered
+	// plus Dropped plus the panics of message calls.
 	Panics uint64
-	// Errors is the number of errors returned by Flush and Close.
+	// Errors is the number of errors returned by Flush and Close, and of
+	// Flush and Close calls that did not return within the shutdown
+	// timeout.
 	Errors uint64
 }
 
@@ -120,6 +174,11 @@ func (c Counts) Lost() uint64 { return c.Received - c.Delivered }
 // ErrQuarantined is the cause in [Status.Err] of a plugin the host stopped
 // calling because it panicked too often.
 var ErrQuarantined = errors.New("quarantined")
+
+// ErrStuck is the cause in [Status.Err] of a plugin the host gave up on
+// because it stopped taking messages: its queue stayed full for the stall
+// timeout, or it did not finish within the shutdown timeout.
+var ErrStuck = errors.New("stuck")
 
 // Open loads the plugins that opts names and returns a Host that delivers to
 // those that loaded and accepted their settings. A plugin that fails is
@@ -168,7 +227,7 @@ func New(opts Options, plugins ...*Plugin) *Host {
 }
 
 func newHost(opts Options) *Host {
-	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics}
+	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, d: newDelivery(opts), quit: make(chan struct{})}
 	if h.errorLog == nil {
 		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
 	}
@@ -198,7 +257,12 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		st.Err = err
 		h.errorLog.Print(err)
 	default:
-		h.sinks = append(h.sinks, &sink{plugin: p, index: len(h.statuses), host: h})
+		s := &sink{plugin: p, index: len(h.statuses), host: h}
+		if !h.d.sync {
+			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
+			go s.consume()
+		}
+		h.sinks = append(h.sinks, s)
 	}
 	h.statuses = append(h.statuses, st)
 }
@@ -224,8 +288,8 @@ func (h *Host) Plugins() []Status {
 	for _, s := range h.sinks {
 		st := &out[s.index]
 		st.Counts = s.counts()
-		if s.quarantined.Load() {
-			st.Err = fmt.Errorf("%s: %w after %d panics", st.Path, ErrQuarantined, st.Counts.Panics)
+		if err := s.fault(); err != nil {
+			st.Err = fmt.Errorf("%s: %w", st.Path, err)
 		}
 	}
 	return out
@@ -235,17 +299,44 @@ func (h *Host) Plugins() []Status {
 // settings.
 func (h *Host) Loaded() int { return len(h.sinks) }
 
+// Accepted returns the number of messages the host has accepted: those
+// passed to Send before Close.
+func (h *Host) Accepted() uint64 { return h.accepted.Load() }
+
 // Send delivers msg and labels to every loaded plugin's method for level
-// (see [api.Send] for the fallbacks), one plugin after the other, and
-// returns when all have returned. The caller may reuse labels as soon as Send
-// returns. After Close, Send does nothing.
+// (see [api.Send] for the fallbacks). The caller may reuse labels as soon
+// as Send returns. After Close, Send does nothing.
+//
+// By default Send queues the message for each plugin, each with a map of
+// its own holding the labels, and returns; it waits only for a plugin whose
+// queue is full under [Block]. With [Options.Synchronous] it calls the
+// plugins one after the other and returns when all have returned.
 func (h *Host) Send(level api.Level, msg string, labels map[string]string) {
-	if h.closed.Load() {
+	if h.d.sync {
+		if h.closed.Load() {
+			return
+		}
+		h.accepted.Add(1)
+		for _, s := range h.sinks {
+			s.deliver(level, msg, labels)
+		}
 		return
 	}
-	for _, s := range h.sinks {
-		s.deliver(level, msg, labels)
+	h.mu.Lock()
+	if h.closed.Load() {
+		h.mu.Unlock()
+		return
 	}
+	h.accepted.Add(1)
+	kv := h.kv[:0]
+	for k, v := range labels {
+		kv = append(kv, k, v)
+	}
+	h.kv = kv
+	for _, s := range h.sinks {
+		s.enqueue(level, msg, kv, labels == nil)
+	}
+	h.mu.Unlock()
 }
 
 // Log sends a message without a level to every plugin.
@@ -263,58 +354,138 @@ func (h *Host) Warn(msg string, labels map[string]string) { h.Send(api.LevelWarn
 // Error sends an error message to every plugin.
 func (h *Host) Error(msg string, labels map[string]string) { h.Send(api.LevelError, msg, labels) }
 
-// Flush asks every plugin to write out what it buffers, and returns their
-// errors joined.
+// Flush asks every plugin that is working to write out what it buffers,
+// once it has taken the messages sent before, and returns their errors
+// joined. It waits for each plugin for at most the shutdown timeout.
 func (h *Host) Flush() error {
+	if !h.d.sync {
+		return h.flushQueued()
+	}
 	var errs []error
 	for _, s := range h.sinks {
-		errs = append(errs, s.call("Flush", api.Flush))
+		if s.state.Load() == stateRunning {
+			errs = append(errs, s.call("Flush", api.Flush))
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// Close flushes and closes every plugin, and returns their errors joined.
+// Close delivers the messages queued for each plugin, then calls its Flush
+// and Close methods, for every plugin at once, and returns their errors
+// joined. A plugin that does not finish within the shutdown timeout is
+// given up on: what it did not take is counted as dropped and reported,
+// and Close returns without it. A quarantined plugin is not called.
 // Messages sent after Close are ignored. Closing twice returns nil.
 func (h *Host) Close() error {
 	if h.closed.Swap(true) {
 		return nil
 	}
+	if !h.d.sync {
+		return h.closeQueued()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.d.shutdownTimeout)
+	defer cancel()
+	dones := make([]chan error, len(h.sinks))
+	for i, s := range h.sinks {
+		if s.state.Load() != stateRunning {
+			continue
+		}
+		dones[i] = make(chan error, 1)
+		go func() {
+			dones[i] <- errors.Join(s.call("Flush", api.Flush), s.call("Close", api.Close))
+		}()
+	}
 	var errs []error
-	for _, s := range h.sinks {
-		errs = append(errs, s.call("Flush", api.Flush), s.call("Close", api.Close))
+	for i, s := range h.sinks {
+		if dones[i] == nil {
+			continue
+		}
+		select {
+		case err := <-dones[i]:
+			errs = append(errs, err)
+		case <-ctx.Done():
+			s.errors.Add(1)
+			err := fmt.Errorf("%w: its Flush or Close did not return within the shutdown timeout (%v)", ErrStuck, h.d.shutdownTimeout)
+			s.state.Store(stateStuck)
+			s.setFault(err)
+			h.errorLog.Printf("%s: plugin %s is stuck: %v", s.plugin.Path, s.plugin.Name, err)
+			errs = append(errs, fmt.Errorf("%s: %w", s.plugin.Name, err))
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// A sink delivers messages to one loaded plugin and counts what happens.
-type sink struct {
-	plugin *Plugin
-	index  int // into Host.statuses
-	host   *Host
+// The states of a sink.
+const (
+	stateRunning     int32 = iota // the plugin is called
+	stateQuarantined              // it panicked too often; it is not called again
+	stateStuck                    // the host gave up waiting for it; it is not called again
+)
 
-	mu          sync.Mutex // serialises calls, so the plugin sees messages in order
-	received    atomic.Uint64
-	delivered   atomic.Uint64
-	dropped     atomic.Uint64
-	panics      atomic.Uint64
-	errors      atomic.Uint64
-	quarantined atomic.Bool
+// A sink delivers messages to one loaded plugin and counts what happens.
+// Every message the host accepts is received by every sink, so the host
+// counts them once, for all ([Host.Accepted]).
+//
+// With queued delivery, the fields that the caller's goroutine writes for
+// each message, those that the plugin's goroutine writes, and those both
+// only read are kept on separate cache lines.
+type sink struct {
+	// Read by both sides, written rarely.
+	plugin       *Plugin
+	index        int // into Host.statuses
+	host         *Host
+	q            *queue // nil with synchronous delivery
+	state        atomic.Int32
+	why          atomic.Pointer[error] // why the state is not stateRunning
+	dropReported atomic.Bool
+	_            [64]byte
+
+	// Written by the plugin's goroutine (or, with synchronous delivery,
+	// the caller's).
+	mu        sync.Mutex    // with synchronous delivery, serialises calls so the plugin sees messages in order
+	delivered atomic.Uint64 // with synchronous delivery; queued delivery counts in its queue
+	dropped   atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
+	panics    atomic.Uint64
+	errors    atomic.Uint64
+	_         [64]byte
+
+	// Written by the caller's goroutine.
+	refused atomic.Uint64 // messages dropped by Send itself
+	_       [64]byte
+}
+
+// setFault records why the plugin is no longer called; the first reason
+// stays.
+func (s *sink) setFault(err error) { s.why.CompareAndSwap(nil, &err) }
+
+// fault returns why the plugin is no longer called, or nil.
+func (s *sink) fault() error {
+	if p := s.why.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (s *sink) counts() Counts {
-	return Counts{
-		Received:  s.received.Load(),
+	c := Counts{
+		Received:  s.host.accepted.Load(),
 		Delivered: s.delivered.Load(),
-		Dropped:   s.dropped.Load(),
+		Dropped:   s.dropped.Load() + s.refused.Load(),
 		Panics:    s.panics.Load(),
 		Errors:    s.errors.Load(),
 	}
+	if s.q != nil {
+		delivered, skipped := s.q.taken()
+		c.Delivered = delivered
+		c.Dropped += skipped
+	}
+	return c
 }
 
-// deliver passes one message to the plugin, recovering a panic.
+// deliver passes one message to the plugin in the caller's goroutine, for
+// synchronous delivery, recovering a panic.
 func (s *sink) deliver(level api.Level, msg string, labels map[string]string) {
-	s.received.Add(1)
-	if s.quarantined.Load() {
+	if s.state.Load() != stateRunning {
 		s.dropped.Add(1)
 		return
 	}
@@ -322,18 +493,23 @@ func (s *sink) deliver(level api.Level, msg string, labels map[string]string) {
 	defer s.mu.Unlock()
 	defer func() {
 		if v := recover(); v != nil {
-			s.panicked(level.String(), v)
+			s.panicked(methodFor(s.plugin.Logger, level), v)
 		}
 	}()
 	api.Send(s.plugin.Logger, level, msg, labels)
 	s.delivered.Add(1)
 }
 
-// call runs Flush or Close on the plugin, recovering a panic and counting
-// an error.
-func (s *sink) call(method string, f func(api.Logger) error) (err error) {
+// call runs Flush or Close on the plugin for synchronous delivery.
+func (s *sink) call(method string, f func(api.Logger) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.invoke(method, f)
+}
+
+// invoke runs Flush or Close on the plugin, recovering a panic and
+// counting an error.
+func (s *sink) invoke(method string, f func(api.Logger) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.panicked(method, v)
@@ -354,7 +530,8 @@ func (s *sink) panicked(method string, v any) {
 	if n == 1 {
 		s.host.errorLog.Printf("%s: plugin %s panicked in %s: %v (further panics are counted, not reported)", s.plugin.Path, s.plugin.Name, method, v)
 	}
-	if max := s.host.maxPanics; max > 0 && n >= uint64(max) && !s.quarantined.Swap(true) {
+	if max := s.host.maxPanics; max > 0 && n >= uint64(max) && s.state.CompareAndSwap(stateRunning, stateQuarantined) {
+		s.setFault(fmt.Errorf("%w after %d panics", ErrQuarantined, n))
 		s.host.errorLog.Printf("%s: plugin %s quarantined after %d panics: it receives no more messages", s.plugin.Path, s.plugin.Name, n)
 	}
 }

@@ -62,9 +62,28 @@ func newTestHost(t *testing.T, opts Options, loggers ...*fakeLogger) (*Host, *by
 	return New(opts, plugins...), &logBuf
 }
 
-func TestSendReachesEveryPluginInOrder(t *testing.T) {
+// deliveryModes are the two ways a Host delivers, for tests that must hold
+// for both.
+var deliveryModes = []struct {
+	name string
+	opts Options
+}{
+	{"queued", Options{}},
+	{"synchronous", Options{Synchronous: true}},
+}
+
+// inModes runs f as a subtest for each delivery mode.
+func inModes(t *testing.T, f func(t *testing.T, opts Options)) {
+	for _, m := range deliveryModes {
+		t.Run(m.name, func(t *testing.T) { f(t, m.opts) })
+	}
+}
+
+func TestSendReachesEveryPluginInOrder(t *testing.T) { inModes(t, testSendReachesEveryPluginInOrder) }
+
+func testSendReachesEveryPluginInOrder(t *testing.T, opts Options) {
 	a, b := &fakeLogger{}, &fakeLogger{}
-	h, _ := newTestHost(t, Options{}, a, b)
+	h, _ := newTestHost(t, opts, a, b)
 	h.Info("1", nil)
 	h.Warn("2", nil)
 	h.Debug("3", nil)
@@ -94,10 +113,21 @@ func TestSendReachesEveryPluginInOrder(t *testing.T) {
 }
 
 func TestPanicsAreRecoveredCountedAndQuarantined(t *testing.T) {
+	inModes(t, testPanicsAreRecoveredCountedAndQuarantined)
+}
+
+func testPanicsAreRecoveredCountedAndQuarantined(t *testing.T, opts Options) {
 	bad, good := &fakeLogger{panicOn: "Info"}, &fakeLogger{}
-	h, logBuf := newTestHost(t, Options{MaxPanics: 3}, bad, good)
+	opts.MaxPanics = 3
+	h, logBuf := newTestHost(t, opts, bad, good)
 	for i := range 5 {
 		h.Info(fmt.Sprint(i), nil)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := bad.got(), "Info:0 Info:1 Info:2"; got != want {
+		t.Errorf("quarantined plugin got %s, want %s (and no Flush or Close)", got, want)
 	}
 	st := h.Plugins()
 	if want := (Counts{Received: 5, Delivered: 0, Dropped: 2, Panics: 3}); st[0].Counts != want {
@@ -110,16 +140,20 @@ func TestPanicsAreRecoveredCountedAndQuarantined(t *testing.T) {
 		t.Errorf("good plugin = %+v", st[1])
 	}
 	logs := logBuf.String()
-	if strings.Count(logs, "panicked") != 1 || !strings.Contains(logs, "boom in Info") || !strings.Contains(logs, "quarantined after 3 panics") {
+	if strings.Count(logs, "panicked") != 1 || !strings.Contains(logs, "p0 panicked in Info: boom in Info") || !strings.Contains(logs, "quarantined after 3 panics") {
 		t.Errorf("error log:\n%s", logs)
 	}
 }
 
 func TestCloseJoinsErrorsAndClosesEveryPlugin(t *testing.T) {
+	inModes(t, testCloseJoinsErrorsAndClosesEveryPlugin)
+}
+
+func testCloseJoinsErrorsAndClosesEveryPlugin(t *testing.T, opts Options) {
 	a := &fakeLogger{flushErr: errors.New("disk gone")}
 	b := &fakeLogger{panicOn: "Close"}
 	c := &fakeLogger{closeErr: errors.New("already closed")}
-	h, _ := newTestHost(t, Options{}, a, b, c)
+	h, _ := newTestHost(t, opts, a, b, c)
 	err := h.Close()
 	for _, want := range []string{"p0: Flush: disk gone", "p1: Close panicked: boom in Close", "p2: Close: already closed"} {
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -63,7 +63,7 @@ func (r *recorder) only(t *testing.T) recorded {
 func newRecordingHandler(t testing.TB, opts *HandlerOptions) (*Handler, *recorder) {
 	t.Helper()
 	rec := &recorder{}
-	h := New(Options{ErrorLog: log.New(io.Discard, "", 0)}, &Plugin{Path: "rec.so", Name: "rec", Logger: rec})
+	h := New(Options{Synchronous: true, ErrorLog: log.New(io.Discard, "", 0)}, &Plugin{Path: "rec.so", Name: "rec", Logger: rec})
 	return NewHandler(h, opts), rec
 }
 
@@ -169,7 +169,7 @@ func (p noDebugError) Warn(msg string, l map[string]string) { p.rec.add("warn", 
 
 func TestHandlerLevelFallbacks(t *testing.T) {
 	rec := &recorder{}
-	h := New(Options{}, &Plugin{Name: "min", Logger: noDebugError{rec}})
+	h := New(Options{Synchronous: true}, &Plugin{Name: "min", Logger: noDebugError{rec}})
 	l := slog.New(NewHandler(h, &HandlerOptions{Level: slog.LevelDebug}))
 	l.Debug("d")
 	l.Error("e")
@@ -516,7 +516,7 @@ func (k *keeper) Warn(_ string, l map[string]string) { k.keep(l) }
 // from one message are not changed by the pooling of later messages.
 func TestHandlerLabelStringsStayValid(t *testing.T) {
 	k := &keeper{}
-	l := slog.New(NewHandler(New(Options{}, &Plugin{Name: "keeper", Logger: k}), nil)).WithGroup("g")
+	l := slog.New(NewHandler(New(Options{Synchronous: true}, &Plugin{Name: "keeper", Logger: k}), nil)).WithGroup("g")
 	const n = 200
 	for i := range n {
 		l.Info("m", "i", i, "d", time.Duration(i)*time.Millisecond)
@@ -675,7 +675,7 @@ func TestHandlerAsSlogDefaultWithPanickingPlugin(t *testing.T) {
 	defer stderr.Close()
 	oldStderr, oldSlog, oldOut, oldFlags := os.Stderr, slog.Default(), log.Writer(), log.Flags()
 	os.Stderr = stderr
-	h := New(Options{MaxPanics: 2}, &Plugin{Path: "p.so", Name: "p", Logger: panicker{}})
+	h := New(Options{Synchronous: true, MaxPanics: 2}, &Plugin{Path: "p.so", Name: "p", Logger: panicker{}})
 	os.Stderr = oldStderr
 	slog.SetDefault(slog.New(NewHandler(h, nil)))
 
@@ -704,7 +704,7 @@ func TestHandlerAsSlogDefaultWithPanickingPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"plugin p panicked in info: boom", "plugin p quarantined after 2 panics"} {
+	for _, want := range []string{"plugin p panicked in Info: boom", "plugin p quarantined after 2 panics"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("standard error lacks %q:\n%s", want, report)
 		}

@@ -481,7 +481,7 @@ func TestRunSkipsEveryPluginThatWontLoad(t *testing.T) {
 	good := goodPlugins(t)
 	// What each good plugin reports when it is alone: its name.
 	names := map[string]string{}
-	counts := regexp.MustCompile(`(?m)^logplug: (.+): received (\d+), delivered (\d+), dropped 0, panics 0, errors 0$`)
+	counts := regexp.MustCompile(`(?m)^logplug: (.+): received (\d+), delivered (\d+), dropped 0, panics 0, errors 0, lost 0$`)
 	const n = 50
 	var in strings.Builder
 	for i := range n {
@@ -514,8 +514,9 @@ func TestRunSkipsEveryPluginThatWontLoad(t *testing.T) {
 		}
 	}
 	for _, name := range good {
-		wantLines = append(wantLines, fmt.Sprintf("logplug: %s: received %d, delivered %d, dropped 0, panics 0, errors 0", names[name], n, n))
+		wantLines = append(wantLines, fmt.Sprintf("logplug: %s: received %d, delivered %d, dropped 0, panics 0, errors 0, lost 0", names[name], n, n))
 	}
+	wantLines = append(wantLines, fmt.Sprintf("logplug: input: %d lines read: %d sent, 0 empty, 0 too long", n, n))
 	gotLines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 	slices.Sort(gotLines)
 	slices.Sort(wantLines)

@@ -122,9 +122,33 @@ func (Test) Integration(ctx context.Context) error {
 	return goTest(ctx, "integration", "-count=1")
 }
 
-// All runs every check: lint, the unit tests of every module, then the integration tests.
+// fuzzTargets are the fuzz tests Test.Fuzz runs, each for fuzzTime.
+var fuzzTargets = []struct{ dir, pkg, name string }{
+	{"host", "./internal/jsonline", "FuzzParse"},
+	{"host", "./cmd/logplug", "FuzzLineReader"},
+}
+
+// fuzzTime is how long Test.Fuzz runs each fuzz test.
+const fuzzTime = "10s"
+
+// Fuzz runs each fuzz test (the parser and the splitter of run's input lines) for 10s, beyond its seed corpus.
+func (Test) Fuzz(ctx context.Context) error {
+	for _, f := range fuzzTargets {
+		args := []string{"test", "-run=^$", "-fuzz=^" + f.name + "$", "-fuzztime=" + fuzzTime, f.pkg}
+		fmt.Printf("go %s (in %s)\n", strings.Join(args, " "), f.dir)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = f.dir
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("fuzz %s: %w (a failing input is saved under %s/testdata/fuzz/%s)", f.name, err, filepath.Join(f.dir, f.pkg), f.name)
+		}
+	}
+	return nil
+}
+
+// All runs every check: lint, the unit tests of every module, the fuzz tests briefly, then the integration tests.
 func (Test) All(ctx context.Context) {
-	mg.SerialCtxDeps(ctx, Lint, Test.Unit, Test.Integration)
+	mg.SerialCtxDeps(ctx, Lint, Test.Unit, Test.Fuzz, Test.Integration)
 }
 
 // goTest runs go test ./... in a module folder, printing its output as it

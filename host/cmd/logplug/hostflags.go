@@ -48,6 +48,8 @@ type hostFlags struct {
 	set    host.Settings
 	strict bool
 	trust  trustFlags
+	// delivery, if set, holds the command's delivery flags.
+	delivery *deliveryFlags
 }
 
 func (f *hostFlags) register(fs *flag.FlagSet) {
@@ -92,6 +94,9 @@ func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
 		Paths:    f.paths,
 		Settings: settings,
 		ErrorLog: log.New(stderr, progName+": ", 0),
+	}
+	if f.delivery != nil {
+		f.delivery.apply(&opts)
 	}
 	if len(f.paths) > 0 {
 		if _, err := os.Stat(f.dir); errors.Is(err, os.ErrNotExist) {

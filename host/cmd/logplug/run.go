@@ -10,7 +10,6 @@ import (
 	"io"
 
 	"github.com/logplug/logplug/host"
-	"github.com/logplug/logplug/host/internal/jsonline"
 )
 
 // defaultMaxLine is the longest input line run accepts by default.
@@ -19,11 +18,13 @@ const defaultMaxLine = 16 << 20
 func runCommand() *Command {
 	var (
 		hf      hostFlags
+		df      deliveryFlags
 		maxLine int
 	)
+	hf.delivery = &df
 	return &Command{
 		Name:      "run",
-		UsageLine: "logplug run [plugin flags] [--max-line BYTES]",
+		UsageLine: "logplug run [plugin flags] [delivery flags] [--max-line BYTES]",
 		Short:     "send each line of standard input to every plugin",
 		Long: `
 Run loads the plugins, then reads standard input line by line until it ends
@@ -34,20 +35,32 @@ level (debug, info, warn, error or log; without it, info; a level it does not
 know goes to the plugins' Log method and stays a label), its "msg" field, or
 else its "message" field, is the text, and every other field is a label
 (strings as they are, numbers, true, false and null as written, objects and
-arrays as compact JSON). Any other line is the text of a message at level
-info, byte for byte.
+arrays as compact JSON). Any other line, invalid JSON included, is the text
+of a message at level info, byte for byte: invalid UTF-8 and NUL bytes are
+kept.
 
-A line ends at a newline; a carriage return before it is dropped, and so is
-an empty line. A last line without a newline is sent like any other. A line
-longer than --max-line bytes is not sent: it is reported with its line
-number and counted, and run goes on with the next line.
+A line ends at a newline; a carriage return before it is dropped, and an
+empty line is skipped (and counted). A last line without a newline is sent
+like any other. A line longer than --max-line bytes is not sent, nor cut: it
+is reported with its line number and counted, run goes on with the next
+line, and the run fails.
 
-At the end of input run flushes and closes every plugin and prints what each
-received and delivered to standard error. It fails (exit status 1) when no
-plugin loaded, a line was too long, a message was not delivered, or a
-plugin's Flush or Close failed.` + pluginFlagsHelp,
+At the end of input, or at the first SIGINT or SIGTERM, run stops reading,
+delivers every line it has read, calls each plugin's Flush and then Close,
+waiting at most --shutdown-timeout for them all, and prints to standard
+error how many lines it read and, for each plugin, how many messages it
+received, delivered, dropped and lost, and how many panics and errors it
+had. A second SIGINT or SIGTERM (or a first once the input has ended)
+exits at once, printing the same, with what was not delivered yet as lost.
+
+Run fails (exit status 1) when no plugin loaded, a line was too long, a
+message accepted was not delivered to every plugin (dropped, lost to a
+panic, or left with a plugin that was stuck), or a plugin's Flush or Close
+failed or did not return in time. Otherwise its exit status is 0, after a
+signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 		setFlags: func(fs *flag.FlagSet) {
 			hf.register(fs)
+			df.register(fs)
 			fs.IntVar(&maxLine, "max-line", defaultMaxLine, "skip and report input lines longer than `BYTES`")
 		},
 		Run: func(ctx context.Context, c *Command, args []string) error {
@@ -57,47 +70,61 @@ plugin's Flush or Close failed.` + pluginFlagsHelp,
 			if maxLine <= 0 {
 				return usagef("--max-line must be positive")
 			}
+			if err := df.check(); err != nil {
+				return err
+			}
 			h, err := hf.open(c.stderr)
 			if err != nil {
 				return err
 			}
-			tooLong, readErr := feed(h, c.stdin, maxLine, c.stderr)
-			err = shutdown(h, c.stderr, true)
-			if tooLong > 0 {
-				err = errors.Join(fmt.Errorf("%d input lines longer than %d bytes were skipped (raise --max-line)", tooLong, maxLine), err)
-			}
-			if readErr != nil {
-				err = errors.Join(fmt.Errorf("read standard input: %w", readErr), err)
-			}
-			return err
+			df.warnUnknown(c.stderr, h.Plugins())
+			return feedAndShutdown(ctx, h, newFeeder(h, c.stdin, maxLine, c.stderr), c.stderr)
 		},
 	}
 }
 
-// feed sends each line of r to h and returns the number of lines skipped
-// for being longer than maxLine.
-func feed(h *host.Host, r io.Reader, maxLine int, stderr io.Writer) (tooLong int, err error) {
-	lines := newLineReader(r, maxLine)
-	var rec jsonline.Record
-	for {
-		line, err := lines.next()
-		if errors.Is(err, errLineTooLong) {
-			tooLong++
-			fmt.Fprintf(stderr, "%s: input line %d: longer than %d bytes, skipped\n", progName, lines.n, maxLine)
-			continue
-		}
-		if err == io.EOF {
-			return tooLong, nil
-		}
-		if err != nil {
-			return tooLong, err
-		}
-		if len(line) == 0 {
-			continue
-		}
-		jsonline.Parse(string(line), &rec)
-		h.Send(rec.Level, rec.Msg, rec.Labels)
+// feedAndShutdown reads the input until it ends or ctx is cancelled, then
+// closes the host and reports. A second signal (see hardStop) makes it
+// report and return without waiting for the plugins.
+func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Writer) error {
+	read := make(chan error, 1)
+	go func() { read <- f.run() }()
+	var readErr error
+	how := ""
+	select {
+	case readErr = <-read:
+	case <-ctx.Done():
+		how = " before " + context.Cause(ctx).Error()
+		fmt.Fprintf(stderr, "%s: %v: reading no more input, delivering what was read (a second signal exits at once)\n", progName, context.Cause(ctx))
 	}
+
+	// Once shutting down, a signal (the second, or the first if the
+	// input ended) means: do not wait.
+	now := hardStop(ctx)
+	if how == "" {
+		now = ctx.Done()
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- h.Close() }()
+	var closeErr error
+	select {
+	case closeErr = <-closed:
+	case <-now:
+		fmt.Fprintf(stderr, "%s: signal during shutdown: exiting without waiting for the plugins\n", progName)
+		fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
+		lost := report(h, stderr, true)
+		return fmt.Errorf("interrupted during shutdown: %d messages were not delivered, and the plugins may not have flushed or closed", lost)
+	}
+	f.stop()
+	fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
+	err := result(report(h, stderr, true), closeErr)
+	if n := f.counts.tooLong.Load(); n > 0 {
+		err = errors.Join(fmt.Errorf("%d input lines longer than %d bytes were skipped (raise --max-line)", n, f.maxLine), err)
+	}
+	if readErr != nil {
+		err = errors.Join(fmt.Errorf("read standard input: %w", readErr), err)
+	}
+	return err
 }
 
 var errLineTooLong = errors.New("line too long")
@@ -147,27 +174,43 @@ func (l *lineReader) next() ([]byte, error) {
 }
 
 // shutdown closes the host and reports what each plugin received. With
-// report false it prints counts only for plugins that lost messages.
-func shutdown(h *host.Host, stderr io.Writer, report bool) error {
+// all false it prints counts only for plugins that lost messages.
+func shutdown(h *host.Host, stderr io.Writer, all bool) error {
 	closeErr := h.Close()
-	var lost uint64
+	return result(report(h, stderr, all), closeErr)
+}
+
+// report prints the counts of each plugin that loaded, or with all false
+// of each that lost messages, and returns the number of messages lost.
+func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 	for _, s := range h.Plugins() {
 		if !s.Loaded() {
 			continue
 		}
 		c := s.Counts
 		lost += c.Lost()
-		if report || c.Lost() > 0 {
-			fmt.Fprintf(stderr, "%s: %s: received %d, delivered %d, dropped %d, panics %d, errors %d\n",
-				progName, s.Name, c.Received, c.Delivered, c.Dropped, c.Panics, c.Errors)
+		if !all && c.Lost() == 0 {
+			continue
 		}
+		state := ""
+		switch {
+		case errors.Is(s.Err, host.ErrQuarantined):
+			state = " (quarantined)"
+		case errors.Is(s.Err, host.ErrStuck):
+			state = " (stuck)"
+		}
+		fmt.Fprintf(stderr, "%s: %s: received %d, delivered %d, dropped %d, panics %d, errors %d, lost %d%s\n",
+			progName, s.Name, c.Received, c.Delivered, c.Dropped, c.Panics, c.Errors, c.Lost(), state)
 	}
+	return lost
+}
+
+// result is the error of a command that lost messages and got closeErr
+// from Close.
+func result(lost uint64, closeErr error) error {
 	var err error
 	if lost > 0 {
 		err = fmt.Errorf("%d messages were not delivered", lost)
 	}
-	if closeErr != nil {
-		err = errors.Join(err, closeErr)
-	}
-	return err
+	return errors.Join(err, closeErr)
 }

@@ -1,0 +1,60 @@
+package host
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/logplug/logplug/api"
+)
+
+var benchLabels = map[string]string{"method": "GET", "path": "/", "status": "200"}
+
+// BenchmarkDirectCall is the baseline: the plugin's method called directly.
+func BenchmarkDirectCall(b *testing.B) {
+	var l api.Logger = nopLogger{}
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Info("request served", benchLabels)
+	}
+}
+
+// BenchmarkSendSynchronous is Send with synchronous delivery, panic guard
+// included.
+func BenchmarkSendSynchronous(b *testing.B) {
+	h := New(Options{Synchronous: true}, &Plugin{Name: "nop", Logger: nopLogger{}})
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Info("request served", benchLabels)
+	}
+	h.Close()
+}
+
+// BenchmarkSendQueued is Send with queued delivery, to 1 and 4 plugins,
+// including the time the plugins' goroutines take to drain the queues.
+func BenchmarkSendQueued(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("plugins=%d", n), func(b *testing.B) {
+			var plugins []*Plugin
+			for i := range n {
+				plugins = append(plugins, &Plugin{Name: fmt.Sprint("nop", i), Logger: nopLogger{}})
+			}
+			h := New(Options{}, plugins...)
+			b.ReportAllocs()
+			for b.Loop() {
+				h.Info("request served", benchLabels)
+			}
+			h.Close()
+		})
+	}
+}
+
+// BenchmarkSendQueuedNoLabels is queued delivery of messages without
+// labels: no map to copy.
+func BenchmarkSendQueuedNoLabels(b *testing.B) {
+	h := New(Options{}, &Plugin{Name: "nop", Logger: nopLogger{}})
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Info("request served", nil)
+	}
+	h.Close()
+}

@@ -1,0 +1,102 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Defaults for the delivery settings of [Options].
+const (
+	// DefaultQueueSize is the number of messages a plugin's queue holds
+	// when [Options.QueueSize] is zero.
+	DefaultQueueSize = 1024
+	// DefaultStallTimeout is how long Send waits for a plugin with a full
+	// queue to take a message, under [Block], before it declares the
+	// plugin stuck, when [Options.StallTimeout] is zero.
+	DefaultStallTimeout = 10 * time.Second
+	// DefaultShutdownTimeout is how long Close waits for each plugin to
+	// take its queued messages, flush and close, when
+	// [Options.ShutdownTimeout] is zero.
+	DefaultShutdownTimeout = 5 * time.Second
+)
+
+// A Policy says what Send does with a message for a plugin whose queue is
+// full.
+type Policy int
+
+const (
+	// Block makes Send wait until the plugin takes a message and the queue
+	// has room again: back-pressure, and nothing is lost. A plugin that
+	// takes no message for [Options.StallTimeout] is declared stuck and
+	// quarantined.
+	Block Policy = iota
+	// Drop makes Send drop the message for that plugin, count it and go
+	// on. The first drop is reported.
+	Drop
+)
+
+// String returns "block" or "drop".
+func (p Policy) String() string {
+	switch p {
+	case Block:
+		return "block"
+	case Drop:
+		return "drop"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// ErrUnknownPolicy is returned, wrapped, by [ParsePolicy] for a name it
+// does not know.
+var ErrUnknownPolicy = errors.New("unknown queue policy")
+
+// ParsePolicy returns the policy named "block" or "drop".
+func ParsePolicy(name string) (Policy, error) {
+	switch name {
+	case "block":
+		return Block, nil
+	case "drop":
+		return Drop, nil
+	}
+	return Block, fmt.Errorf("%w %q: want block or drop", ErrUnknownPolicy, name)
+}
+
+// delivery holds the resolved delivery settings of a Host.
+type delivery struct {
+	sync            bool
+	queueSize       int
+	policy          Policy
+	policies        map[string]Policy
+	stallTimeout    time.Duration // <= 0: never
+	shutdownTimeout time.Duration
+}
+
+func newDelivery(opts Options) delivery {
+	d := delivery{
+		sync:            opts.Synchronous,
+		queueSize:       opts.QueueSize,
+		policy:          opts.Policy,
+		policies:        opts.Policies,
+		stallTimeout:    opts.StallTimeout,
+		shutdownTimeout: opts.ShutdownTimeout,
+	}
+	if d.queueSize <= 0 {
+		d.queueSize = DefaultQueueSize
+	}
+	if d.stallTimeout == 0 {
+		d.stallTimeout = DefaultStallTimeout
+	}
+	if d.shutdownTimeout <= 0 {
+		d.shutdownTimeout = DefaultShutdownTimeout
+	}
+	return d
+}
+
+// policyFor returns the policy of the plugin with the given name.
+func (d delivery) policyFor(name string) Policy {
+	if p, ok := d.policies[name]; ok {
+		return p
+	}
+	return d.policy
+}
