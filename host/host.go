@@ -38,6 +38,11 @@ type Options struct {
 	// configure, panics, or is quarantined. Nil means the log package's
 	// standard logger.
 	ErrorLog *log.Logger
+	// FlushWhenIdle is the caller's promise to call [Host.Idle] whenever it
+	// has no message ready to send, and Close at the end. The host passes
+	// the promise on to each plugin that can hold messages in a buffer (see
+	// [api.Holder]), and Idle flushes those plugins.
+	FlushWhenIdle bool
 }
 
 // A Host delivers each message to every plugin it loaded, once and in order.
@@ -47,6 +52,7 @@ type Host struct {
 	statuses  []Status
 	errorLog  *log.Logger
 	maxPanics int
+	idleFlush bool // Options.FlushWhenIdle
 	closed    atomic.Bool
 }
 
@@ -135,7 +141,7 @@ func New(opts Options, plugins ...*Plugin) *Host {
 }
 
 func newHost(opts Options) *Host {
-	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics}
+	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, idleFlush: opts.FlushWhenIdle}
 	if h.errorLog == nil {
 		h.errorLog = log.Default()
 	}
@@ -158,7 +164,9 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		st.Err = err
 		h.errorLog.Print(err)
 	} else {
-		h.sinks = append(h.sinks, &sink{plugin: p, index: len(h.statuses), host: h})
+		s := &sink{plugin: p, index: len(h.statuses), host: h}
+		s.holds = h.idleFlush && s.hold()
+		h.sinks = append(h.sinks, s)
 	}
 	h.statuses = append(h.statuses, st)
 }
@@ -252,6 +260,7 @@ type sink struct {
 	index  int // into Host.statuses
 	host   *Host
 
+	holds       bool       // the plugin was told it may hold messages until Idle flushes it
 	mu          sync.Mutex // serialises calls, so the plugin sees messages in order
 	received    atomic.Uint64
 	delivered   atomic.Uint64
