@@ -47,6 +47,9 @@ type hostFlags struct {
 	config string
 	set    host.Settings
 	strict bool
+	// flushWhenIdle is set by a command that calls Host.Idle whenever its
+	// input is idle (see host.Options.FlushWhenIdle); it is not a flag.
+	flushWhenIdle bool
 }
 
 func (f *hostFlags) register(fs *flag.FlagSet) {
@@ -91,6 +94,7 @@ func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
 		Settings: settings,
 		ErrorLog: log.New(stderr, progName+": ", 0),
 	}
+	opts.FlushWhenIdle = f.flushWhenIdle
 	if len(f.paths) > 0 {
 		if _, err := os.Stat(f.dir); errors.Is(err, os.ErrNotExist) {
 			opts.Dir = ""

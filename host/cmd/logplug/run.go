@@ -57,6 +57,8 @@ plugin's Flush or Close failed.` + pluginFlagsHelp,
 			if maxLine <= 0 {
 				return usagef("--max-line must be positive")
 			}
+			hf.flushWhenIdle = true // feed calls h.Idle
+			setRunGC()
 			h, err := hf.open(c.stderr)
 			if err != nil {
 				return err
@@ -75,9 +77,11 @@ plugin's Flush or Close failed.` + pluginFlagsHelp,
 }
 
 // feed sends each line of r to h and returns the number of lines skipped
-// for being longer than maxLine.
+// for being longer than maxLine. Whenever it has sent every line that has
+// arrived and must wait for more, it calls h.Idle, so that no plugin holds a
+// line while the input is idle.
 func feed(h *host.Host, r io.Reader, maxLine int, stderr io.Writer) (tooLong int, err error) {
-	lines := newLineReader(r, maxLine)
+	lines := newLineReader(newIdleReader(r, idleFlusher(h, stderr)), maxLine)
 	var rec jsonline.Record
 	for {
 		line, err := lines.next()
