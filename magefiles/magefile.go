@@ -8,14 +8,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/logplug/logplug/magefiles/bench"
 	"github.com/logplug/logplug/magefiles/build"
 )
 
@@ -88,6 +91,40 @@ func quoteArgs(args []string) []string {
 		out[i] = a
 	}
 	return out
+}
+
+// Bench measures every performance goal, prints the results table and writes it to BENCHMARKS.md (reads LOGPLUG_BENCH_SHORT, LOGPLUG_BENCH_KEEP, LOGPLUG_GOFLAGS).
+//
+// It takes about four minutes. With LOGPLUG_BENCH_SHORT set it takes one
+// round over fewer lines, skips the cold build and writes
+// bin/bench/BENCHMARKS-short.md instead: a check that everything runs,
+// whose figures are not those the goals are stated for. With
+// LOGPLUG_BENCH_KEEP set it keeps its temporary folder, with the copies of
+// the plugins, the test binaries and the input, and says where it is.
+func Bench(ctx context.Context) error {
+	root, err := filepath.Abs(".")
+	if err != nil {
+		return err
+	}
+	cfg := bench.ConfigFromEnv(root, os.Stdout)
+	out := "BENCHMARKS.md"
+	if cfg.Short() {
+		out = filepath.Join(bench.OutDir, "BENCHMARKS-short.md")
+	}
+	start := time.Now()
+	report, err := bench.Run(ctx, cfg)
+	if report != nil {
+		fmt.Printf("\n%s\n", report.Table())
+		if werr := os.WriteFile(out, []byte(report.Markdown()), 0o644); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		fmt.Printf("bench: %s written in %s", out, time.Since(start).Round(time.Second))
+		if missed := report.Missed(); len(missed) > 0 {
+			fmt.Printf("; %d rows missed their goal or failed", len(missed))
+		}
+		fmt.Println()
+	}
+	return err
 }
 
 // Clean removes bin/, the built host and plugins.
