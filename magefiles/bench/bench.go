@@ -67,7 +67,7 @@ type Config struct {
 
 // DefaultConfig returns the configuration the goals are stated for.
 func DefaultConfig(root string, log io.Writer) Config {
-	return Config{Root: root, Log: log, Rounds: 3, Lines: 1_000_000, BenchTime: "500ms", StartRuns: 20, ColdBuild: true}
+	return Config{Root: root, Log: log, Rounds: 5, Lines: 1_000_000, BenchTime: "500ms", StartRuns: 20, ColdBuild: true}
 }
 
 // ShortConfig returns a configuration for a quick check that everything
