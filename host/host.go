@@ -98,6 +98,12 @@ type Options struct {
 	// signed each plugin file: FILE.sig must hold a valid signature of FILE
 	// (see [trust.Sign]), or FILE is refused.
 	TrustedKeys []ed25519.PublicKey
+
+	// FlushWhenIdle is the caller's promise to call [Host.Idle] whenever it
+	// has no message ready to send, and Close at the end. The host passes
+	// the promise on to each plugin that can hold messages in a buffer (see
+	// [api.Holder]), and Idle flushes those plugins.
+	FlushWhenIdle bool
 }
 
 // A Host delivers each message to every plugin it loaded, once and in order.
@@ -115,6 +121,7 @@ type Host struct {
 	statuses  []Status
 	errorLog  *log.Logger
 	maxPanics int
+	idleFlush bool // Options.FlushWhenIdle
 	closed    atomic.Bool
 	d         delivery
 	accepted  atomic.Uint64
@@ -227,7 +234,7 @@ func New(opts Options, plugins ...*Plugin) *Host {
 }
 
 func newHost(opts Options) *Host {
-	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, d: newDelivery(opts), quit: make(chan struct{})}
+	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, idleFlush: opts.FlushWhenIdle, d: newDelivery(opts), quit: make(chan struct{})}
 	if h.errorLog == nil {
 		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
 	}
@@ -258,6 +265,7 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		h.errorLog.Print(err)
 	default:
 		s := &sink{plugin: p, index: len(h.statuses), host: h}
+		s.holds = h.idleFlush && s.hold()
 		if !h.d.sync {
 			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
 			go s.consume()
@@ -435,10 +443,14 @@ type sink struct {
 	index        int // into Host.statuses
 	host         *Host
 	q            *queue // nil with synchronous delivery
+	holds        bool   // the plugin was told it may hold messages until Idle flushes it
 	state        atomic.Int32
 	why          atomic.Pointer[error] // why the state is not stateRunning
 	dropReported atomic.Bool
-	_            [64]byte
+	// flushReported is set once a flush on the plugin's goroutine after
+	// Host.Idle failed and was reported.
+	flushReported atomic.Bool
+	_             [64]byte
 
 	// Written by the plugin's goroutine (or, with synchronous delivery,
 	// the caller's).
@@ -451,6 +463,7 @@ type sink struct {
 
 	// Written by the caller's goroutine.
 	refused atomic.Uint64 // messages dropped by Send itself
+	idleReq atomic.Bool   // Idle asked the plugin's goroutine to flush once its queue is empty
 	_       [64]byte
 }
 

@@ -295,7 +295,10 @@ func (s *sink) consume() {
 	for {
 		t := q.tail.Load()
 		if h == t {
-			q.idle(h)
+			if s.idleReq.Load() && s.idleReq.Swap(false) {
+				s.idleFlush()
+			}
+			q.idle(h, &s.idleReq)
 			continue
 		}
 		for ; h != t; h++ {
@@ -310,19 +313,38 @@ func (s *sink) consume() {
 // so that a steady stream of messages rarely needs a wake-up.
 const idleSpins = 3
 
-// idle waits until the producer fills slot h.
-func (q *queue) idle(h uint64) {
+// idle waits until the producer fills slot h, or until flush is set
+// (see Host.Idle).
+func (q *queue) idle(h uint64, flush *atomic.Bool) {
 	for range idleSpins {
 		runtime.Gosched()
-		if q.tail.Load() != h {
+		if q.tail.Load() != h || flush.Load() {
 			return
 		}
 	}
 	q.sleeping.Store(true)
-	if q.tail.Load() == h {
+	// Host.Idle sets flush, then looks at sleeping: one of the two sides
+	// sees the other's store, so a flush request is never slept through.
+	if q.tail.Load() == h && !flush.Load() {
 		<-q.wake
 	}
 	q.sleeping.Store(false)
+}
+
+// idleFlush flushes, on the plugin's goroutine, a plugin that holds
+// messages, once its queue is empty after Host.Idle. Its first failure is
+// reported; every failure is counted in Counts.Errors.
+func (s *sink) idleFlush() {
+	if s.state.Load() != stateRunning {
+		return
+	}
+	q := s.q
+	q.phase.Store(phaseFlush)
+	err := s.invoke("Flush", api.Flush)
+	q.phase.Store(phaseMessages)
+	if err != nil && !s.flushReported.Swap(true) {
+		s.host.errorLog.Printf("%s: flushing plugin %s while input is idle: %v (further failures are counted, not reported)", s.plugin.Path, s.plugin.Name, err)
+	}
 }
 
 // outcome is what became of one slot.

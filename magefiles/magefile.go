@@ -2,20 +2,23 @@
 
 // The Mage targets of logplug. Run them from the repository root with
 // `go tool mage TARGET`; `go tool mage -l` lists them. The work is done by
-// package build, which the integration tests use too; this file only wires
-// targets to it.
+// package build, which the integration tests use too, and package bench;
+// this file only wires targets to them.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/logplug/logplug/magefiles/bench"
 	"github.com/logplug/logplug/magefiles/build"
 )
 
@@ -90,6 +93,44 @@ func quoteArgs(args []string) []string {
 	return out
 }
 
+// Bench measures every performance goal, prints the results table and writes it to BENCHMARKS.md (reads LOGPLUG_BENCH_SHORT, LOGPLUG_BENCH_KEEP, LOGPLUG_GOFLAGS).
+//
+// It takes two to four minutes. With LOGPLUG_BENCH_SHORT set it takes one
+// round over fewer lines, skips the cold build and writes
+// bin/bench/BENCHMARKS-short.md instead: a check that everything runs,
+// whose figures are not those the goals are stated for. With
+// LOGPLUG_BENCH_KEEP set it keeps its temporary folder, with the copies of
+// the plugins, the test binaries and the input, and says where it is.
+func Bench(ctx context.Context) error {
+	root, err := filepath.Abs(".")
+	if err != nil {
+		return err
+	}
+	cfg := bench.ConfigFromEnv(root, os.Stdout)
+	out := "BENCHMARKS.md"
+	if cfg.Short() {
+		out = filepath.Join(bench.OutDir, "BENCHMARKS-short.md")
+	}
+	start := time.Now()
+	report, err := bench.Run(ctx, cfg)
+	if report != nil {
+		fmt.Printf("\n%s\n", report.Table())
+		if werr := os.WriteFile(out, []byte(report.Markdown()), 0o644); werr != nil {
+			err = errors.Join(err, werr)
+		}
+		fmt.Printf("bench: %s written in %s", out, time.Since(start).Round(time.Second))
+		switch missed := report.Missed(); len(missed) {
+		case 0:
+		case 1:
+			fmt.Print("; 1 row missed its goal or failed")
+		default:
+			fmt.Printf("; %d rows missed their goal or failed", len(missed))
+		}
+		fmt.Println()
+	}
+	return err
+}
+
 // Clean removes bin/, the built host and plugins.
 func Clean() error {
 	fmt.Println("removing", build.BinDir)
@@ -99,7 +140,7 @@ func Clean() error {
 // Test groups the test targets.
 type Test mg.Namespace
 
-// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race.
+// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race, and builds and vets the bench module.
 func (Test) Unit(ctx context.Context) error {
 	mods, err := build.Modules(".")
 	if err != nil {
@@ -113,7 +154,12 @@ func (Test) Unit(ctx context.Context) error {
 			return err
 		}
 	}
-	return goTestRace(ctx)
+	if err := goTestRace(ctx); err != nil {
+		return err
+	}
+	// The bench module is outside the workspace (see bench/go.mod); its
+	// benchmarks run only under go tool mage bench, but they must compile.
+	return goTestEnv(ctx, "bench", []string{"GOWORK=off"}, "-run=^$")
 }
 
 // Integration builds the host and plugins, then runs the integration tests against them.
@@ -154,11 +200,17 @@ func (Test) All(ctx context.Context) {
 // goTest runs go test ./... in a module folder, printing its output as it
 // comes.
 func goTest(ctx context.Context, dir string, flags ...string) error {
+	return goTestEnv(ctx, dir, nil, flags...)
+}
+
+// goTestEnv is goTest with extra environment variables.
+func goTestEnv(ctx context.Context, dir string, env []string, flags ...string) error {
 	args := append([]string{"test"}, flags...)
 	args = append(args, "./...")
-	fmt.Printf("go %s (in %s)\n", strings.Join(args, " "), dir)
+	fmt.Printf("%sgo %s (in %s)\n", strings.Join(append(env, ""), " "), strings.Join(args, " "), dir)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go test in %s: %w", dir, err)

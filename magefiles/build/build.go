@@ -131,13 +131,19 @@ func PluginAt(ctx context.Context, dir, out string, extraEnv, extraFlags []strin
 
 // goBuild runs go build of pkg in dir, writing out.
 func goBuild(ctx context.Context, dir, out string, extraEnv, extraFlags []string, pkg string) (Artifact, error) {
+	return goCommand(ctx, "build", dir, out, extraEnv, extraFlags, pkg)
+}
+
+// goCommand runs go VERB (build, or test with -c) of pkg in dir, writing
+// out.
+func goCommand(ctx context.Context, verb, dir, out string, extraEnv, extraFlags []string, pkg string) (Artifact, error) {
 	a := Artifact{Path: out}
 	environ, err := env(extraEnv...)
 	if err != nil {
 		return a, err
 	}
 	// extraFlags come last, so that they can override Flags (-trimpath=false).
-	args := append([]string{"build"}, goFlags()...)
+	args := append([]string{verb}, goFlags()...)
 	args = append(args, extraFlags...)
 	args = append(args, "-o", out, pkg)
 
@@ -161,7 +167,7 @@ func goBuild(ctx context.Context, dir, out string, extraEnv, extraFlags []string
 	}
 	after := fileHash(target)
 	if after == "" {
-		return a, fmt.Errorf("go build wrote no %s", target)
+		return a, fmt.Errorf("go %s wrote no %s", verb, target)
 	}
 	// go build touches an up-to-date target without rewriting it, so
 	// compare contents, not times.

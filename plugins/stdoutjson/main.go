@@ -10,6 +10,11 @@
 // So no key repeats, and a reader gets every label back by removing one
 // "label." from each key that begins with it.
 //
+// Each line is written with one write call before the method returns,
+// unless the host has promised to flush the plugin whenever its input is
+// idle (see Hold, which `logplug run` calls): then lines are held in a
+// buffer of up to 64 KiB and written many at once.
+//
 // It is the smallest complete logplug plugin, and it uses the standard
 // library only: copy this folder to start a plugin of your own (see
 // README.md). Build it with the settings `logplug version` prints, for
@@ -21,7 +26,6 @@ package main
 import (
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -42,14 +46,24 @@ func main() {}
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{out: os.Stdout}
 
+// holdSize is how many bytes of lines the plugin holds, after Hold, before
+// it writes them.
+const holdSize = 64 << 10
+
 // logger writes JSON lines to out. Each message is encoded into a buffer
-// and written with one Write call, so concurrent messages never interleave.
+// and written with one Write call, alone or with other whole lines, so
+// concurrent messages never interleave.
 type logger struct {
-	mu   sync.Mutex
-	out  io.Writer
-	buf  []byte   // reused for every message
-	keys []string // reused for sorting label keys
+	mu     sync.Mutex
+	out    io.Writer
+	buf    []byte  // lines not yet written; reused
+	hold   bool    // Hold was called: buf may keep lines until Flush
+	err    error   // the first failed write since the last Flush
+	labels []label // reused for sorting labels
 }
+
+// label is one label, for sorting.
+type label struct{ key, value string }
 
 // Describe names the plugin.
 func (l *logger) Describe() (string, string) { return name, version }
@@ -69,31 +83,74 @@ func (l *logger) Warn(msg string, labels map[string]string) { l.write("warn", ms
 // Error writes an error message.
 func (l *logger) Error(msg string, labels map[string]string) { l.write("error", msg, labels) }
 
-// write encodes one message and writes it. The labels map is only read, and
-// nothing of it is kept after write returns.
+// Hold lets the plugin hold lines in its buffer, up to 64 KiB, and write
+// them many at once: the host has promised to call Flush as soon as its
+// input is idle, and at shutdown.
+func (l *logger) Hold() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hold = true
+}
+
+// Flush writes the lines held, if any, and returns the first write failure
+// since the last Flush.
+func (l *logger) Flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writeOut()
+	err := l.err
+	l.err = nil
+	return err
+}
+
+// write encodes one message and writes it, or holds it after Hold. The
+// labels map is only read, and nothing of it is kept after write returns.
 func (l *logger) write(level, msg string, labels map[string]string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.keys = l.keys[:0]
-	for k := range labels {
-		l.keys = append(l.keys, k)
+	for k, v := range labels {
+		l.labels = append(l.labels, label{k, v})
 	}
-	slices.Sort(l.keys)
+	sortLabels(l.labels)
 
-	b := append(l.buf[:0], `{"level":`...)
+	b := append(l.buf, `{"level":`...)
 	b = appendString(b, level)
 	b = append(b, `,"msg":`...)
 	b = appendString(b, msg)
-	for _, k := range l.keys {
+	for _, lb := range l.labels {
 		b = append(b, ',')
-		b = appendKey(b, k)
+		b = appendKey(b, lb.key)
 		b = append(b, ':')
-		b = appendString(b, labels[k])
+		b = appendString(b, lb.value)
 	}
 	b = append(b, '}', '\n')
 	l.buf = b
-	// A failed write to standard output has nowhere better to be reported.
-	_, _ = l.out.Write(b)
+	clear(l.labels) // keep nothing of the caller's
+	l.labels = l.labels[:0]
+	if !l.hold || len(b) >= holdSize {
+		l.writeOut()
+	}
+}
+
+// sortLabels sorts labels by key, by insertion: a message has few labels.
+func sortLabels(labels []label) {
+	for i := 1; i < len(labels); i++ {
+		for j := i; j > 0 && labels[j].key < labels[j-1].key; j-- {
+			labels[j], labels[j-1] = labels[j-1], labels[j]
+		}
+	}
+}
+
+// writeOut writes the buffer with one Write call and empties it, keeping
+// the first failure for Flush.
+func (l *logger) writeOut() {
+	if len(l.buf) == 0 {
+		return
+	}
+	if _, err := l.out.Write(l.buf); err != nil && l.err == nil {
+		l.err = err
+	}
+	l.buf = l.buf[:0]
 }
 
 // labelPrefix goes in front of the name of a label that could be mistaken
@@ -115,6 +172,15 @@ func appendKey(b []byte, k string) []byte {
 
 const hex = "0123456789abcdef"
 
+// plain[c] reports whether the byte c stands for itself in a JSON string:
+// it is ASCII, not a control character, a quote or a backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendString appends s to b as a JSON string.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
@@ -128,11 +194,11 @@ func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

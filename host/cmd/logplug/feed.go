@@ -35,7 +35,9 @@ type inputCounts struct {
 }
 
 func newFeeder(h *host.Host, r io.Reader, maxLine int, stderr io.Writer) *feeder {
-	return &feeder{h: h, lines: newLineReader(r, maxLine), maxLine: maxLine, stderr: stderr}
+	// Reading through an idleReader, the feeder flushes the plugins that
+	// hold output (h.Idle) whenever it has sent all the input that arrived.
+	return &feeder{h: h, lines: newLineReader(newIdleReader(r, idleFlusher(h, stderr)), maxLine), maxLine: maxLine, stderr: stderr}
 }
 
 // run reads and sends lines until the input ends, reading fails, or stop

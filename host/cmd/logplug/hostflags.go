@@ -50,6 +50,9 @@ type hostFlags struct {
 	trust  trustFlags
 	// delivery, if set, holds the command's delivery flags.
 	delivery *deliveryFlags
+	// flushWhenIdle is set by a command that calls Host.Idle whenever its
+	// input is idle (see host.Options.FlushWhenIdle); it is not a flag.
+	flushWhenIdle bool
 }
 
 func (f *hostFlags) register(fs *flag.FlagSet) {
@@ -98,6 +101,7 @@ func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
 	if f.delivery != nil {
 		f.delivery.apply(&opts)
 	}
+	opts.FlushWhenIdle = f.flushWhenIdle
 	if len(f.paths) > 0 {
 		if _, err := os.Stat(f.dir); errors.Is(err, os.ErrNotExist) {
 			opts.Dir = ""

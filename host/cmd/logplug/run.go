@@ -73,6 +73,8 @@ signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 			if err := df.check(); err != nil {
 				return err
 			}
+			hf.flushWhenIdle = true // feed calls h.Idle
+			setRunGC()
 			h, err := hf.open(c.stderr)
 			if err != nil {
 				return err
