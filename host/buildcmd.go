@@ -4,30 +4,24 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-)
 
-// compatibilitySettings are the build settings recorded in a binary's build
-// information that change the code of the packages it links, and so must be
-// the same in a host and in every plugin it loads. Linker-only settings such
-// as -ldflags are not among them.
-var compatibilitySettings = []string{
-	"GOOS", "GOARCH",
-	"GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM",
-	"GOEXPERIMENT", "GOFIPS140",
-	"CGO_ENABLED",
-	"-compiler", "-trimpath", "-race", "-msan", "-asan", "-tags", "-gcflags", "-asmflags",
-}
+	"github.com/logplug/logplug/host/plugincheck"
+)
 
 // BuildSetting is one build setting from a binary's build information.
 type BuildSetting struct {
-	Key, Value string
+	// Key is the setting's name, such as "GOAMD64" or "-trimpath".
+	Key string
+	// Value is its value, such as "v1" or "true".
+	Value string
 }
 
 // CompatibilitySettings returns the settings of info that a plugin must
-// share with the binary info describes, in a fixed order.
+// share with the binary info describes (see [plugincheck.SettingKeys]), in
+// a fixed order.
 func CompatibilitySettings(info *debug.BuildInfo) []BuildSetting {
 	var out []BuildSetting
-	for _, key := range compatibilitySettings {
+	for _, key := range plugincheck.SettingKeys {
 		for _, s := range info.Settings {
 			if s.Key == key {
 				out = append(out, BuildSetting{s.Key, s.Value})

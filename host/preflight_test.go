@@ -52,14 +52,6 @@ func TestInitPanicPackage(t *testing.T) {
 	}
 }
 
-func TestCompatibilitySettingsAreTheChecked(t *testing.T) {
-	// host.CompatibilitySettings (printed by logplug version) and the
-	// settings plugincheck compares must be the same list.
-	if !slices.Equal(compatibilitySettings, plugincheck.SettingKeys) {
-		t.Errorf("compatibilitySettings = %v\nplugincheck.SettingKeys = %v", compatibilitySettings, plugincheck.SettingKeys)
-	}
-}
-
 func TestLoadRefusesPluginsAfterAnInitPanic(t *testing.T) {
 	// loadLocked must not open a plugin that links a package whose init
 	// panicked, nor one with a main package path the runtime holds; it

@@ -118,7 +118,7 @@ func (r *runner) peerRows() {
 		r.missing(3, "go-plugin", "no results (see the log)")
 		return
 	}
-	base := r.benchRow(3, mainPlugin+" through a Host, plugin loaded in-process", logplug)
+	base := r.benchRow(3, mainPlugin+" through a Host (synchronous delivery), plugin loaded in-process", logplug)
 	base.Measured = "base"
 	r.report.add(base)
 	for _, protocol := range []string{"netrpc", "grpc"} {
@@ -134,7 +134,7 @@ func (r *runner) peerRows() {
 		row.Verdict = verdict(factor >= peerMinFactor)
 		r.report.add(row)
 	}
-	r.report.note(3, "The copy of %s built as a plugin (see goal 1) is loaded by the benchmark, which sends through a Host, and by a child process that serves it with github.com/hashicorp/go-plugin v1.8.0 (bench/rpcpeer/cmd/peer); "+
+	r.report.note(3, "The copy of %s built as a plugin (see goal 1) is loaded by the benchmark, which sends through a Host with synchronous delivery (so that, as with go-plugin, each call returns once the message is written; queued delivery is goal 2), and by a child process that serves it with github.com/hashicorp/go-plugin v1.8.0 (bench/rpcpeer/cmd/peer); "+
 		"the benchmark calls the go-plugin client's Info, which returns when the child's logger has written the message. Both write to io.Discard. "+
 		"The ratio is logplug's time per call over go-plugin's. The bench module (bench/go.mod) is outside go.work and built with GOWORK=off: neither the host nor any plugin links it.", mainPlugin)
 }

@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"gopkg.in/natefinch/lumberjack.v2"
@@ -275,7 +276,7 @@ func (l *logger) flush() error {
 		l.failed, l.err = 0, nil
 	}
 	if l.out != nil {
-		if err := l.out.Sync(); err != nil {
+		if err := l.out.Sync(); err != nil && !canNotSync(err) {
 			errs = append(errs, fmt.Errorf("sync: %w", err))
 		}
 	}
@@ -296,4 +297,11 @@ func (l *logger) Close() error {
 		err = errors.Join(err, l.out.Close())
 	}
 	return err
+}
+
+// canNotSync reports whether err is what fsync says of a file that has
+// nothing to make durable, such as /dev/null, a pipe or a terminal: such a
+// file is not an error to flush.
+func canNotSync(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
 }

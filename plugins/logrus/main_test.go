@@ -518,3 +518,19 @@ func checkTime(t *testing.T, fields []field, before, after time.Time) []field {
 	}
 	return slices.Delete(fields, i, i+1)
 }
+
+// TestOutputThatCanNotSync checks that an output with nothing to make
+// durable, such as /dev/null, flushes and closes without an error.
+func TestOutputThatCanNotSync(t *testing.T) {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"output": os.DevNull}); err != nil {
+		t.Fatal(err)
+	}
+	l.Info("into the void", map[string]string{"k": "v"})
+	if err := l.Flush(); err != nil {
+		t.Errorf("Flush = %v, want nil", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close = %v, want nil", err)
+	}
+}

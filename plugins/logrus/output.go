@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Modes for files and folders the plugin creates. The process umask applies.
@@ -64,7 +65,7 @@ func (o *output) flush() error {
 		o.failed, o.err = 0, nil
 	}
 	if o.isFile {
-		if err := o.w.Sync(); err != nil {
+		if err := o.w.Sync(); err != nil && !canNotSync(err) {
 			errs = append(errs, fmt.Errorf("sync: %w", err))
 		}
 	}
@@ -78,4 +79,11 @@ func (o *output) close() error {
 		err = errors.Join(err, o.w.Close())
 	}
 	return err
+}
+
+// canNotSync reports whether err is what fsync says of a file that has
+// nothing to make durable, such as /dev/null, a pipe or a terminal: such a
+// file is not an error to flush.
+func canNotSync(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
 }
