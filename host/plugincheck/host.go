@@ -84,9 +84,22 @@ func Self() (*Host, error) {
 func (h *Host) Check(paths []string) []Result {
 	hc := h.memo()
 	results := make([]Result, len(paths))
-	defined := map[string]definition{} // packages the plugins before define
+	// Reading the files is independent work: do it in parallel, then
+	// compare them in order.
+	inspected := make([]Result, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, path := range paths {
-		f, findings := Inspect(path)
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			inspected[i].File, inspected[i].Findings = Inspect(path)
+		})
+	}
+	wg.Wait()
+	defined := map[string]definition{} // packages the plugins before define
+	for i := range paths {
+		f, findings := inspected[i].File, inspected[i].Findings
 		if len(findings) == 0 {
 			findings = hc.Compare(f)
 		}
