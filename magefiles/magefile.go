@@ -165,7 +165,9 @@ func (Test) Unit(ctx context.Context) error {
 // Integration builds the host and plugins, then runs the integration tests against them.
 func (Test) Integration(ctx context.Context) error {
 	mg.CtxDeps(ctx, Build)
-	return goTest(ctx, "integration", "-count=1")
+	// Only the integration package itself: cmd/hammer, a program its
+	// TestMain builds, has no tests of its own.
+	return goTestPkgs(ctx, "integration", nil, []string{"."}, "-count=1")
 }
 
 // fuzzTargets are the fuzz tests Test.Fuzz runs, each for fuzzTime.
@@ -205,8 +207,14 @@ func goTest(ctx context.Context, dir string, flags ...string) error {
 
 // goTestEnv is goTest with extra environment variables.
 func goTestEnv(ctx context.Context, dir string, env []string, flags ...string) error {
+	return goTestPkgs(ctx, dir, env, []string{"./..."}, flags...)
+}
+
+// goTestPkgs runs go test on the packages pkgs of the module in dir, with
+// extra environment variables, printing its output as it comes.
+func goTestPkgs(ctx context.Context, dir string, env, pkgs []string, flags ...string) error {
 	args := append([]string{"test"}, flags...)
-	args = append(args, "./...")
+	args = append(args, pkgs...)
 	fmt.Printf("%sgo %s (in %s)\n", strings.Join(append(env, ""), " "), strings.Join(args, " "), dir)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
