@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -345,5 +346,30 @@ func TestConfigFile(t *testing.T) {
 	r = logplug(t, "", "emit", "--plugins", dir, "--set", "nosuch.x=1", "four")
 	if want := `settings for plugin "nosuch", which is not among the plugins found`; r.code != 0 || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
+}
+
+// TestReferencePluginsLinkNothingOfOurs reads the build information of each
+// built reference plugin, as `go version -m` shows it, and checks that it
+// links no module of this repository but its own: a plugin that linked api,
+// say, would load only into hosts built from the same api.
+func TestReferencePluginsLinkNothingOfOurs(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(pluginsDir, "*.so"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("reference plugins in %s: %v, %v", pluginsDir, files, err)
+	}
+	for _, f := range files {
+		info, err := buildinfo.ReadFile(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if want := "github.com/logplug/logplug/plugins/" + strings.TrimSuffix(filepath.Base(f), ".so"); info.Path != want {
+			t.Errorf("%s: main package %s, want %s", f, info.Path, want)
+		}
+		for _, dep := range info.Deps {
+			if strings.HasPrefix(dep.Path, "github.com/logplug/logplug") {
+				t.Errorf("%s links %s %s", filepath.Base(f), dep.Path, dep.Version)
+			}
+		}
 	}
 }
