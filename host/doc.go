@@ -26,6 +26,16 @@
 // a program must call it before it exits, or a plugin that buffers may lose
 // what it holds.
 //
+// # Delivery
+//
+// By default each plugin takes its messages, in order, from a bounded queue
+// of its own, in a goroutine of its own, with a labels map of its own: a
+// plugin that is slow, blocks, panics or changes its labels can't delay the
+// caller or the other plugins while its queue has room (see [Options] for the
+// queue size, the [Block] and [Drop] policies and the timeouts). With
+// [Options.Synchronous], Send calls each plugin in turn in the caller's
+// goroutine instead: the fastest way, for plugins that are quick and trusted.
+//
 // A logger that is linked into the program, rather than loaded, can be
 // wrapped in a [Plugin] and passed to [New], which returns the same kind of
 // Host; tests and the examples here do so.
