@@ -58,3 +58,13 @@ func BenchmarkSendQueuedNoLabels(b *testing.B) {
 	}
 	h.Close()
 }
+
+// nopLogger is a plugin that does nothing, so that the benchmarks time the
+// host alone.
+type nopLogger struct{}
+
+func (nopLogger) Log(string, map[string]string)  {}
+func (nopLogger) Info(string, map[string]string) {}
+func (nopLogger) Warn(string, map[string]string) {}
+
+var _ api.Logger = nopLogger{}

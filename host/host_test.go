@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/logplug/logplug/api"
 )
 
 // fakeLogger records calls and can be told to panic or fail.
@@ -248,20 +246,3 @@ func TestOpenReportsFilesThatAreNotPlugins(t *testing.T) {
 		t.Errorf("second Load = %v, want the first error %v", err2, st[0].Err)
 	}
 }
-
-func BenchmarkSend(b *testing.B) {
-	h := New(Options{}, &Plugin{Name: "nop", Logger: nopLogger{}})
-	labels := map[string]string{"method": "GET", "path": "/", "status": "200"}
-	b.ReportAllocs()
-	for b.Loop() {
-		h.Info("request served", labels)
-	}
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Log(string, map[string]string)  {}
-func (nopLogger) Info(string, map[string]string) {}
-func (nopLogger) Warn(string, map[string]string) {}
-
-var _ api.Logger = nopLogger{}

@@ -3,7 +3,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"debug/buildinfo"
 	"encoding/json"
@@ -273,23 +272,11 @@ func runAs(t *testing.T, stdin string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, checkBin, args...)
 	cmd.Dir = work
-	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "LOGPLUG_PLUGINS=", "HOME="+work)
 	if os.Geteuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run logplug %s: %v", strings.Join(args, " "), err)
-	}
-	return r
+	return runCmd(t, cmd, stdin)
 }
 
 // openTempDir returns a new temporary folder that anyone may use, unlike

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -81,15 +80,7 @@ func wait(t *testing.T, cmd *exec.Cmd, stdout, stderr *bytes.Buffer) result {
 		<-done
 		t.Fatalf("logplug %s did not end within two minutes; stderr:\n%s", strings.Join(cmd.Args[1:], " "), stderr)
 	}
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return r
+	return resultOf(t, cmd, err, stdout, stderr)
 }
 
 // runStreamed runs logplug with args, writes input to it and closes its

@@ -122,18 +122,31 @@ func logplug(t *testing.T, stdin string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, logplugBin, args...)
-	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "LOGPLUG_PLUGINS=")
+	return runCmd(t, cmd, stdin)
+}
+
+// runCmd runs cmd with stdin as its standard input and returns what it
+// printed and its exit status.
+func runCmd(t *testing.T, cmd *exec.Cmd, stdin string) result {
+	t.Helper()
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	return resultOf(t, cmd, cmd.Run(), &stdout, &stderr)
+}
+
+// resultOf turns err, what waiting for cmd returned, and what cmd printed
+// into a result. An error other than a non-zero exit fails the test.
+func resultOf(t *testing.T, cmd *exec.Cmd, err error, stdout, stderr *bytes.Buffer) result {
+	t.Helper()
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
 	case err != nil:
-		t.Fatalf("run logplug %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("run %s: %v", strings.Join(cmd.Args, " "), err)
 	}
 	return r
 }

@@ -2,10 +2,8 @@ package integration
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -44,18 +42,7 @@ func runSlogdemo(t *testing.T, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "LOGPLUG_PLUGINS=")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatalf("run slogdemo %s: %v", strings.Join(args, " "), err)
-	}
-	return r
+	return runCmd(t, cmd, "")
 }
 
 // slogdemoRecords are the records slogdemo logs, as stdoutjson writes them

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -503,17 +502,7 @@ func TestTrustAsAnotherUser(t *testing.T) {
 		cmd := exec.Command(logplugBin, "emit", "--plugins", d, "hello")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: otherUID, Gid: otherUID}}
 		cmd.Env = append(os.Environ(), "LOGPLUG_PLUGINS=")
-		var out, errOut strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		r := result{stdout: out.String(), stderr: errOut.String()}
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			r.code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatalf("run logplug as uid %d: %v", otherUID, err)
-		}
-		return r
+		return runCmd(t, cmd, "")
 	}
 	// Each plugin writes from its own goroutine, so the two lines may come
 	// in either order.
