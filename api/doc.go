@@ -36,9 +36,10 @@
 //
 // Beyond [Logger], a plugin may implement any of the one-method interfaces
 // [DebugLogger], [ErrorLogger], [Configurer], [Flusher], [Closer],
-// [Describer] and [Holder]. The host checks for each with a type assertion, in
-// exactly one place: the helper functions of this package ([Debug], [Error],
-// [Configure], [Flush], [Close], [Describe], [Hold] and [Send]). Each interface's documentation says
+// [Describer], [Holder] and [Borrower]. The host checks for each with a type
+// assertion, in exactly one place: the helper functions of this package
+// ([Debug], [Error], [Configure], [Flush], [Close], [Describe], [Hold],
+// [BorrowsLabels] and [Send]). Each interface's documentation says
 // what the host does when a plugin lacks it.
 //
 // # Rules for every method

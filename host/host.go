@@ -266,6 +266,7 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 	default:
 		s := &sink{plugin: p, index: len(h.statuses), host: h}
 		s.holds = h.idleFlush && s.hold()
+		s.borrows = !h.d.sync && s.borrowsLabels()
 		if !h.d.sync {
 			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
 			go s.consume()
@@ -286,6 +287,25 @@ func configure(p *Plugin, settings map[string]string) (err error) {
 		}
 	}()
 	return api.Configure(p.Logger, settings)
+}
+
+// borrowsLabels reports whether the plugin borrows labels (see
+// api.Borrower). A plugin that panics in BorrowsLabels is reported and
+// gets a new map with each message.
+func (s *sink) borrowsLabels() bool {
+	return s.ask("BorrowsLabels", api.BorrowsLabels)
+}
+
+// ask calls f, a helper of package api that calls the plugin's method and
+// reports what the plugin can do, and returns false if the method panics.
+func (s *sink) ask(method string, f func(api.Logger) bool) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.panicked(method, v)
+			ok = false
+		}
+	}()
+	return f(s.plugin.Logger)
 }
 
 // Plugins reports on every plugin file the host tried to load, in load
@@ -316,7 +336,8 @@ func (h *Host) Accepted() uint64 { return h.accepted.Load() }
 // as Send returns. After Close, Send does nothing.
 //
 // By default Send queues the message for each plugin, each with a map of
-// its own holding the labels, and returns; it waits only for a plugin whose
+// its own holding the labels (a new one for each message, or the one map
+// it borrows if it is an [api.Borrower]), and returns; it waits only for a plugin whose
 // queue is full under [Block]. With [Options.Synchronous] it calls the
 // plugins one after the other and returns when all have returned.
 func (h *Host) Send(level api.Level, msg string, labels map[string]string) {
@@ -444,6 +465,7 @@ type sink struct {
 	host         *Host
 	q            *queue // nil with synchronous delivery
 	holds        bool   // the plugin was told it may hold messages until Idle flushes it
+	borrows      bool   // with queued delivery, the plugin borrows labels (see api.Borrower)
 	state        atomic.Int32
 	why          atomic.Pointer[error] // why the state is not stateRunning
 	dropReported atomic.Bool
@@ -454,12 +476,14 @@ type sink struct {
 
 	// Written by the plugin's goroutine (or, with synchronous delivery,
 	// the caller's).
-	mu        sync.Mutex    // with synchronous delivery, serialises calls so the plugin sees messages in order
-	delivered atomic.Uint64 // with synchronous delivery; queued delivery counts in its queue
-	dropped   atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
-	panics    atomic.Uint64
-	errors    atomic.Uint64
-	_         [64]byte
+	mu         sync.Mutex    // with synchronous delivery, serialises calls so the plugin sees messages in order
+	delivered  atomic.Uint64 // with synchronous delivery; queued delivery counts in its queue
+	dropped    atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
+	panics     atomic.Uint64
+	errors     atomic.Uint64
+	lent       map[string]string // with queued delivery, the map lent to a plugin that borrows labels
+	lentFilled int               // how many labels the host put in lent last
+	_          [64]byte
 
 	// Written by the caller's goroutine.
 	refused atomic.Uint64 // messages dropped by Send itself

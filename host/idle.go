@@ -42,12 +42,6 @@ func (h *Host) Idle() error {
 // hold tells the plugin that it may hold messages until Idle flushes it,
 // and reports whether the plugin can. A plugin that panics in Hold is
 // reported and does not hold messages.
-func (s *sink) hold() (holds bool) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.panicked("Hold", v)
-			holds = false
-		}
-	}()
-	return api.Hold(s.plugin.Logger)
+func (s *sink) hold() bool {
+	return s.ask("Hold", api.Hold)
 }

@@ -35,7 +35,10 @@ import (
 // keys and values that the producer stores in the slot (reusing the slot's
 // slice), so the caller's map is read once per message, no plugin shares a
 // map with the caller or with another plugin, and the map is made on the
-// plugin's goroutine rather than the caller's.
+// plugin's goroutine rather than the caller's. The map is a new one for
+// each message, unless the plugin borrows labels (see api.Borrower): then
+// it is the plugin's one lent map, emptied and refilled, which saves an
+// allocation per message.
 //
 // The host may give up on a plugin that stopped taking messages (see
 // sink.giveUp). Its goroutine is then left where it is, inside the plugin;
@@ -365,7 +368,7 @@ func (s *sink) take(h uint64) bool {
 	running := s.state.Load() == stateRunning
 	var labels map[string]string
 	if kind == slotMessage && running && !sl.nilMap {
-		labels = make(map[string]string, len(sl.kv)/2)
+		labels = s.labelsMap(len(sl.kv) / 2)
 		for i := 0; i+1 < len(sl.kv); i += 2 {
 			labels[sl.kv[i]] = sl.kv[i+1]
 		}
@@ -427,6 +430,28 @@ func (s *sink) take(h uint64) bool {
 		signal(q.room)
 	}
 	return true
+}
+
+// lentMax is the most labels the map lent to a plugin that borrows labels
+// may have held for it to be emptied and lent again: a bigger map is
+// dropped, since emptying a map costs in proportion to the most it ever
+// held, and a map of up to 8 entries is the smallest there is.
+const lentMax = 8
+
+// labelsMap returns an empty map for the n labels of the next message: the
+// map lent to the plugin, emptied, if it borrows labels, and a new map
+// otherwise.
+func (s *sink) labelsMap(n int) map[string]string {
+	if !s.borrows {
+		return make(map[string]string, n)
+	}
+	if s.lent == nil || s.lentFilled > lentMax || len(s.lent) > lentMax {
+		s.lent = make(map[string]string, n)
+	} else {
+		clear(s.lent)
+	}
+	s.lentFilled = n
+	return s.lent
 }
 
 // send calls the plugin's method for level, recovering a panic.

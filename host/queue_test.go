@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"maps"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -316,15 +317,47 @@ func TestCloseEndsASendWaitingForRoom(t *testing.T) {
 	}
 }
 
+// borrower is a probe that borrows labels (see api.Borrower), and
+// notes each distinct map it is lent.
+type borrower struct {
+	*probe
+	lent map[uintptr]bool
+}
+
+func newBorrower(p *probe) *borrower { return &borrower{probe: p, lent: map[uintptr]bool{}} }
+
+func (b *borrower) BorrowsLabels() bool { return true }
+
+func (b *borrower) record(msg string, labels map[string]string) {
+	if labels != nil {
+		b.mu.Lock()
+		b.lent[reflect.ValueOf(labels).Pointer()] = true
+		b.mu.Unlock()
+	}
+	b.probe.record(msg, labels)
+}
+
+func (b *borrower) Log(msg string, l map[string]string)  { b.record(msg, l) }
+func (b *borrower) Info(msg string, l map[string]string) { b.record(msg, l) }
+func (b *borrower) Warn(msg string, l map[string]string) { b.record(msg, l) }
+
+var _ api.Borrower = (*borrower)(nil)
+
 func TestEachPluginGetsItsOwnLabels(t *testing.T) {
 	mutator, a, b := &probe{mutate: true}, &probe{}, &probe{}
-	h, _ := newProbeHost(t, Options{}, mutator, a, b)
+	borrowingMutator, borrowing := newBorrower(&probe{mutate: true}), newBorrower(&probe{})
+	h, _ := newProbeHost(t, Options{}, mutator, a, b, borrowingMutator, borrowing)
 	labels := map[string]string{}
 	var want []map[string]string
 	for i := range 100 {
 		clear(labels)
 		labels["seq"] = fmt.Sprint(i)
 		labels["user"] = "ann"
+		if i%10 == 5 { // more labels than fit the smallest map
+			for j := range 20 {
+				labels[fmt.Sprint("extra", j)] = fmt.Sprint(i)
+			}
+		}
 		want = append(want, maps.Clone(labels))
 		h.Info(fmt.Sprint(i), labels)
 		labels["seq"] = "changed by the caller after Send"
@@ -333,7 +366,15 @@ func TestEachPluginGetsItsOwnLabels(t *testing.T) {
 	h.Info("empty labels", map[string]string{})
 	h.Close()
 	want = append(want, nil, map[string]string{})
-	for i, p := range []*probe{mutator, a, b} {
+	// A borrower gets one map until a message has too many labels for the
+	// map to be emptied cheaply, then a new one: 1 + 10 maps here, or a
+	// few more for the mutator, which adds a label to each.
+	for name, b := range map[string]*borrower{"borrowing": borrowing, "borrowing mutator": borrowingMutator} {
+		if n := len(b.lent); n < 2 || n > 25 {
+			t.Errorf("%s plugin was lent %d distinct maps in 102 messages, want 11 to 25", name, n)
+		}
+	}
+	for i, p := range []*probe{mutator, a, b, borrowingMutator.probe, borrowing.probe} {
 		p.mu.Lock()
 		got := p.labels[:len(p.labels)-1] // the last is Flush's
 		if len(got) != len(want) {
@@ -400,5 +441,37 @@ func TestParsePolicy(t *testing.T) {
 		if err == nil && got.String() != tt.in {
 			t.Errorf("%v.String() = %q", got, got.String())
 		}
+	}
+}
+
+// unsureBorrower panics when asked whether it borrows labels.
+type unsureBorrower struct{ *probe }
+
+func (unsureBorrower) BorrowsLabels() bool { panic("not sure") }
+
+func TestBorrowsLabelsPanicGivesNewMaps(t *testing.T) {
+	p := &probe{}
+	h, logBuf := newProbeHost(t, Options{}, unsureBorrower{p})
+	for i := range 3 {
+		h.Info(fmt.Sprint(i), map[string]string{"seq": fmt.Sprint(i)})
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "plugin p0 panicked in BorrowsLabels: not sure"; !strings.Contains(logBuf.String(), want) {
+		t.Errorf("error log %q does not say %q", logBuf.String(), want)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if got := strings.Join(p.msgs, " "); got != "0 1 2 Flush" {
+		t.Errorf("plugin got %q, want the 3 messages and Flush", got)
+	}
+	for i, l := range p.labels[:3] {
+		if l["seq"] != fmt.Sprint(i) {
+			t.Errorf("message %d: labels %v", i, l)
+		}
+	}
+	if c := h.Plugins()[0].Counts; c.Delivered != 3 || c.Panics != 1 {
+		t.Errorf("counts %+v, want 3 delivered and 1 panic", c)
 	}
 }

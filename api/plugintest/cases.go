@@ -201,6 +201,28 @@ var cases = []testCase{
 		},
 	},
 	{
+		name:        "labels-lent",
+		explanation: "one labels map, emptied and refilled for each message as a host does for a plugin that borrows labels (api.Borrower), gives each record its own labels, from none to many",
+		run: func(s *session) error {
+			lent := map[string]string{}
+			var want []Record
+			for i, n := range []int{3, 0, 1, 20, 2, 8, 3} {
+				clear(lent)
+				for j := range n {
+					lent[fmt.Sprintf("k%d", j)] = fmt.Sprintf("message %d label %d", i+1, j)
+				}
+				l := allLevels[i%len(allLevels)]
+				msg := fmt.Sprintf("conformance: lent labels, message %d with %d labels", i+1, n)
+				want = append(want, s.want(l, msg, lent))
+				if err := s.send(l, msg, lent); err != nil {
+					return err
+				}
+			}
+			clear(lent) // as the host does before the next message
+			return s.expect(want)
+		},
+	},
+	{
 		name:        "concurrent",
 		explanation: fmt.Sprintf("%d goroutines calling every method at once, some sharing one labels map, lose, merge and garble no record", goroutines),
 		run:         concurrent,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type core struct {
 	closes   int
 	flushes  int // Flush calls in a row, without a message between
 	active   atomic.Int32
+	cache    map[uintptr]map[string]string // labels by map, for the bug "cache-by-map"
 }
 
 // pending is a message accepted but not yet written.
@@ -70,6 +72,20 @@ func (c *core) write(level api.Level, msg string, labels map[string]string) {
 		kept = labels
 	case "drop-labels":
 		kept = nil
+	case "cache-by-map":
+		// Encodes each map once, and reuses the encoding when it sees the
+		// same map again, as if a map could not change between calls.
+		if labels != nil {
+			p := reflect.ValueOf(labels).Pointer()
+			if cached, ok := c.cache[p]; ok {
+				kept = cached
+			} else {
+				if c.cache == nil {
+					c.cache = map[uintptr]map[string]string{}
+				}
+				c.cache[p] = kept
+			}
+		}
 	case "labels-as-fields":
 		// Writes the labels and the message into one map, as a naive
 		// encoder would: a label called "msg" replaces the message.

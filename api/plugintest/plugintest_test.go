@@ -86,6 +86,7 @@ func TestBrokenFakesAreCaught(t *testing.T) {
 		{"rename-clashes", true, "label-prefixes", `record 1 is log "conformance: label prefixes to Log"`},
 		{"mutate", false, "labels-unchanged", "changed the map to"},
 		{"keep", false, "labels-not-kept", `"k":"after"`},
+		{"cache-by-map", false, "labels-lent", `"k0":"message 1 label 0"`},
 		{"drop-concurrent", false, "concurrent", "missing record"},
 		{"drop-concurrent", true, "concurrent", "missing record"},
 		{"accept-anything", false, "configure-unknown-key", `= nil, want an error naming "plugintest-unknown-key"`},

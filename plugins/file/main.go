@@ -87,6 +87,12 @@ type config struct {
 // Describe names the plugin.
 func (l *logger) Describe() (string, string) { return name, version }
 
+// BorrowsLabels says that the plugin is done with each labels map when its
+// method returns: it encodes the labels at once and keeps nothing of the
+// map, so a host may lend it one map for every message instead of making a
+// new one for each (see api.Borrower).
+func (l *logger) BorrowsLabels() bool { return true }
+
 // Configure applies settings: "path" (required), "format" (json or text),
 // "mode" (octal), "max_size_mb" and "max_backups". It opens the file,
 // creating it and its missing parent folders. It rejects a missing path, an

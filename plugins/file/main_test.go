@@ -30,6 +30,7 @@ var (
 	_ api.Flusher     = &LoggingPlugin
 	_ api.Closer      = &LoggingPlugin
 	_ api.Describer   = &LoggingPlugin
+	_ api.Borrower    = &LoggingPlugin
 )
 
 // field is one key and value of a line, in the order written. Lines of both

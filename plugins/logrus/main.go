@@ -90,6 +90,12 @@ const noLevel logrus.Level = math.MaxUint32
 // Describe names the plugin.
 func (l *logger) Describe() (string, string) { return name, version }
 
+// BorrowsLabels says that the plugin is done with each labels map when its
+// method returns: it encodes the labels at once and keeps nothing of the
+// map, so a host may lend it one map for every message instead of making a
+// new one for each (see api.Borrower).
+func (l *logger) BorrowsLabels() bool { return true }
+
 // Configure applies settings: "output" (stdout, stderr or a file path),
 // "format" (text or json) and "level" (debug, info, warn or error). It
 // rejects an unknown key, a bad value and an output file it cannot open, with

@@ -68,6 +68,12 @@ type label struct{ key, value string }
 // Describe names the plugin.
 func (l *logger) Describe() (string, string) { return name, version }
 
+// BorrowsLabels says that the plugin is done with each labels map when its
+// method returns: it encodes the labels at once and keeps nothing of the
+// map, so a host may lend it one map for every message instead of making a
+// new one for each (see api.Borrower).
+func (l *logger) BorrowsLabels() bool { return true }
+
 // Log writes a message that has no level.
 func (l *logger) Log(msg string, labels map[string]string) { l.write("log", msg, labels) }
 

@@ -21,6 +21,7 @@ var (
 	_ api.DebugLogger = &LoggingPlugin
 	_ api.ErrorLogger = &LoggingPlugin
 	_ api.Describer   = &LoggingPlugin
+	_ api.Borrower    = &LoggingPlugin
 )
 
 func TestOutput(t *testing.T) {
