@@ -53,7 +53,9 @@ type Options struct {
 	// queueing the message for each plugin's goroutine. It is the fastest
 	// way for plugins that are quick and trusted: a plugin that blocks
 	// blocks the caller, and one that changes the labels map changes what
-	// the later plugins and the caller see. QueueSize, Policy, Policies
+	// the later plugins and the caller see. Callers that send at once call
+	// a plugin at once, as [api.Logger] allows; each plugin sees each
+	// caller's messages in that caller's order. QueueSize, Policy, Policies
 	// and StallTimeout do not apply.
 	Synchronous bool
 	// QueueSize is the number of messages each plugin's queue holds. Zero
@@ -329,7 +331,14 @@ func (h *Host) Loaded() int { return len(h.sinks) }
 
 // Accepted returns the number of messages the host has accepted: those
 // passed to Send before Close.
-func (h *Host) Accepted() uint64 { return h.accepted.Load() }
+//
+// With synchronous delivery, a message is counted once its calls returned.
+func (h *Host) Accepted() uint64 {
+	if h.d.sync && len(h.sinks) > 0 {
+		return h.sinks[0].counts().Received
+	}
+	return h.accepted.Load()
+}
 
 // Send delivers msg and labels to every loaded plugin's method for level
 // (see [api.Send] for the fallbacks). The caller may reuse labels as soon
@@ -345,7 +354,9 @@ func (h *Host) Send(level api.Level, msg string, labels map[string]string) {
 		if h.closed.Load() {
 			return
 		}
-		h.accepted.Add(1)
+		if len(h.sinks) == 0 {
+			h.accepted.Add(1) // else each sink counts what it received
+		}
 		for _, s := range h.sinks {
 			s.deliver(level, msg, labels)
 		}
@@ -421,7 +432,9 @@ func (h *Host) Close() error {
 		}
 		dones[i] = make(chan error, 1)
 		go func() {
-			dones[i] <- errors.Join(s.call("Flush", api.Flush), s.call("Close", api.Close))
+			if s.waitCalls(ctx) {
+				dones[i] <- errors.Join(s.call("Flush", api.Flush), s.call("Close", api.Close))
+			}
 		}()
 	}
 	var errs []error
@@ -433,8 +446,13 @@ func (h *Host) Close() error {
 		case err := <-dones[i]:
 			errs = append(errs, err)
 		case <-ctx.Done():
-			s.errors.Add(1)
-			err := fmt.Errorf("%w: its Flush or Close did not return within the shutdown timeout (%v)", ErrStuck, h.d.shutdownTimeout)
+			why := "its Flush or Close did not return within the shutdown timeout (%v)"
+			if s.entered.Load() != s.returned.Load() {
+				why = "a call of it with a message had not returned when the shutdown timeout (%v) ran out; Flush and Close were not called"
+			} else {
+				s.errors.Add(1)
+			}
+			err := fmt.Errorf("%w: "+why, ErrStuck, h.d.shutdownTimeout)
 			s.state.Store(stateStuck)
 			s.setFault(err)
 			h.errorLog.Printf("%s: plugin %s is stuck: %v", s.plugin.Path, s.plugin.Name, err)
@@ -475,15 +493,18 @@ type sink struct {
 	_             [64]byte
 
 	// Written by the plugin's goroutine (or, with synchronous delivery,
-	// the caller's).
-	mu         sync.Mutex    // with synchronous delivery, serialises calls so the plugin sees messages in order
-	delivered  atomic.Uint64 // with synchronous delivery; queued delivery counts in its queue
-	dropped    atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
-	panics     atomic.Uint64
-	errors     atomic.Uint64
-	lent       map[string]string // with queued delivery, the map lent to a plugin that borrows labels
-	lentFilled int               // how many labels the host put in lent last
-	_          [64]byte
+	// the callers').
+	mu      sync.Mutex    // with synchronous delivery, serialises the calls of Flush and Close
+	dropped atomic.Uint64 // with synchronous delivery, or by giving up on the plugin
+	panics  atomic.Uint64
+	errors  atomic.Uint64
+	// With synchronous delivery (see deliver): message calls begun, ended,
+	// and of those ended, the ones that panicked and the ones not made
+	// because Close had begun.
+	entered, returned, callPanics, ignored atomic.Uint64
+	lent                                   map[string]string // with queued delivery, the map lent to a plugin that borrows labels
+	lentFilled                             int               // how many labels the host put in lent last
+	_                                      [64]byte
 
 	// Written by the caller's goroutine.
 	refused atomic.Uint64 // messages dropped by Send itself
@@ -505,36 +526,88 @@ func (s *sink) fault() error {
 
 func (s *sink) counts() Counts {
 	c := Counts{
-		Received:  s.host.accepted.Load(),
-		Delivered: s.delivered.Load(),
-		Dropped:   s.dropped.Load() + s.refused.Load(),
-		Panics:    s.panics.Load(),
-		Errors:    s.errors.Load(),
+		Received: s.host.accepted.Load(),
+		Dropped:  s.dropped.Load() + s.refused.Load(),
+		Panics:   s.panics.Load(),
+		Errors:   s.errors.Load(),
 	}
 	if s.q != nil {
 		delivered, skipped := s.q.taken()
 		c.Delivered = delivered
 		c.Dropped += skipped
+		return c
 	}
+	// Each call counts why it was not delivered before it counts itself
+	// returned, and returned is loaded first: a call may be missed by
+	// returned and seen by the others, which errs on the side of fewer
+	// messages received and delivered, never more.
+	returned := s.returned.Load()
+	c.Received = subClamped(returned, s.ignored.Load())
+	c.Delivered = subClamped(c.Received, s.dropped.Load()+s.callPanics.Load())
 	return c
+}
+
+// subClamped returns a-b, or 0 if b > a.
+func subClamped(a, b uint64) uint64 {
+	if b > a {
+		return 0
+	}
+	return a - b
 }
 
 // deliver passes one message to the plugin in the caller's goroutine, for
 // synchronous delivery, recovering a panic.
+//
+// Concurrent callers call the plugin concurrently, as api.Logger allows. A
+// call costs two atomic additions: entered before it and returned after
+// it, the fewest that let Close wait for the calls under way (see
+// waitCalls). The call counts itself entered before it looks at whether
+// Close has begun, and Close looks at the counts after it began, so either
+// the call sees Close and does not call the plugin, or Close sees the call
+// and waits for it.
 func (s *sink) deliver(level api.Level, msg string, labels map[string]string) {
-	if s.state.Load() != stateRunning {
+	s.entered.Add(1)
+	switch {
+	case s.host.closed.Load():
+		s.ignored.Add(1)
+		s.returned.Add(1)
+		return
+	case s.state.Load() != stateRunning:
 		s.dropped.Add(1)
+		s.returned.Add(1)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer func() {
-		if v := recover(); v != nil {
-			s.panicked(methodFor(s.plugin.Logger, level), v)
-		}
-	}()
+	defer s.endCall(level)
 	api.Send(s.plugin.Logger, level, msg, labels)
-	s.delivered.Add(1)
+}
+
+// endCall ends a call of deliver: it recovers a panic of the plugin's
+// method for level, and counts the call returned.
+func (s *sink) endCall(level api.Level) {
+	if v := recover(); v != nil {
+		s.panicked(methodFor(s.plugin.Logger, level), v)
+		s.callPanics.Add(1)
+	}
+	s.returned.Add(1)
+}
+
+// waitCalls waits, for synchronous delivery, until every message call
+// that began before Close has returned, and reports whether they did
+// before ctx was done.
+func (s *sink) waitCalls(ctx context.Context) bool {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for wait := 10 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
+		if s.entered.Load() == s.returned.Load() {
+			return true
+		}
+		t.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+		}
+	}
 }
 
 // call runs Flush or Close on the plugin for synchronous delivery.
