@@ -101,14 +101,22 @@ func (r *runner) hostRows() {
 		q.Target = fmt.Sprintf("≤ +%d ns, ≤ %s allocs", queuedAddMax, formatAllocs(allowed))
 		q.Verdict = verdict(added <= queuedAddMax && q.AllocsOp <= allowed)
 		c := r.benchRow(2, "copying the 3 labels once (allowance)", clone)
-		r.report.add(d, q, c)
+		r.report.add(d, q)
+		if newMaps := mainPlugin + ":BenchmarkHost/queued-new-maps"; r.measured(newMaps) {
+			n := r.benchRow(2, "through a Host, queued delivery, to a plugin that does not borrow labels", newMaps)
+			n.Measured = fmt.Sprintf("%+.0f ns", n.NsOp-d.NsOp)
+			r.report.add(n)
+		}
+		r.report.add(c)
 	} else {
 		r.missing(2, "through a Host, queued delivery", "the host in this tree has no queued delivery: set its option in queuedOptions, in magefiles/bench/testdata/boundary_test.go, the one place that needs it.")
 	}
 	r.report.note(2, "The statically linked copy of %s (see goal 1) is called directly, and through host.New(opts, &host.Plugin{...}).Info, which delivers with the host's panic guard and counts; "+
 		"the synchronous comparison alternates batches and takes medians, as in goal 1. "+
 		"Queued delivery is timed until Close returns, when every message has been delivered, and compared with the direct call measured alone just before it; "+
-		"the allowance for its allocations is the direct call's plus one copy of the labels (`maps.Clone`), measured in the same run.", mainPlugin)
+		"the allowance for its allocations is the direct call's plus one copy of the labels (`maps.Clone`), measured in the same run. "+
+		"%s borrows labels (api.Borrower), as every reference plugin does: the host lends it one map, emptied and refilled for each message, and allocates nothing. "+
+		"The row for a plugin that does not borrow labels is the same logger with its required methods alone: it gets a new map with each message, built on its own goroutine; it is shown for information.", mainPlugin, mainPlugin)
 }
 
 // peerRows adds goal 3: logplug vs go-plugin.

@@ -50,8 +50,10 @@ func BenchmarkBoundary(b *testing.B) {
 // plugin, the statically linked logger, directly. "sync" alternates batches
 // of direct calls and of sends through a Host with synchronous delivery.
 // "queued" sends through a Host that queues each message for the plugin's
-// own goroutine, timed until every message is delivered; "direct" is the
-// direct call alone, to compare it with; and "clone" copies the labels once,
+// own goroutine, timed until every message is delivered, and
+// "queued-new-maps" does the same for the plugin's required methods alone;
+// "direct" is the direct call alone, to compare them with; and "clone"
+// copies the labels once,
 // the allocation that queued delivery may add to keep each plugin's labels
 // its own.
 func BenchmarkHost(b *testing.B) {
@@ -76,27 +78,12 @@ func BenchmarkHost(b *testing.B) {
 			logger.Info(benchMsg, benchLabels)
 		}
 	})
-	b.Run("queued", func(b *testing.B) {
-		opts, ok := queuedOptions()
-		if !ok {
-			b.Skip("the host has no queued delivery yet: set its option in queuedOptions")
-		}
-		opts.ErrorLog = quiet
-		h := host.New(opts, plug)
-		b.ReportAllocs()
-		b.ResetTimer()
-		for range b.N {
-			h.Info(benchMsg, benchLabels)
-		}
-		if err := h.Close(); err != nil { // waits for the queue to drain
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		for _, st := range h.Plugins() {
-			if c := st.Counts; c.Delivered != uint64(b.N) {
-				b.Fatalf("%s: delivered %d of %d messages", st.Name, c.Delivered, b.N)
-			}
-		}
+	b.Run("queued", func(b *testing.B) { benchQueued(b, plug, quiet) })
+	// The same logger without its optional methods: a plugin that does
+	// not borrow labels (see api.Borrower), which gets a new map with each
+	// message.
+	b.Run("queued-new-maps", func(b *testing.B) {
+		benchQueued(b, &host.Plugin{Name: "static", Logger: requiredOnly{logger}}, quiet)
 	})
 	b.Run("clone", func(b *testing.B) {
 		b.ReportAllocs()
@@ -105,6 +92,34 @@ func BenchmarkHost(b *testing.B) {
 		}
 	})
 }
+
+// benchQueued sends b.N messages to plug through a Host with queued
+// delivery, timed until Close has delivered them all.
+func benchQueued(b *testing.B, plug *host.Plugin, errorLog *log.Logger) {
+	opts, ok := queuedOptions()
+	if !ok {
+		b.Skip("the host has no queued delivery yet: set its option in queuedOptions")
+	}
+	opts.ErrorLog = errorLog
+	h := host.New(opts, plug)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		h.Info(benchMsg, benchLabels)
+	}
+	if err := h.Close(); err != nil { // waits for the queue to drain
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	for _, st := range h.Plugins() {
+		if c := st.Counts; c.Delivered != uint64(b.N) {
+			b.Fatalf("%s: delivered %d of %d messages", st.Name, c.Delivered, b.N)
+		}
+	}
+}
+
+// requiredOnly has the methods of api.Logger alone, of the logger it holds.
+type requiredOnly struct{ api.Logger }
 
 // cloned keeps the compiler from optimising the clone away.
 var cloned map[string]string
