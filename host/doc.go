@@ -32,8 +32,11 @@
 // of its own, in a goroutine of its own, with a labels map of its own: a
 // plugin that is slow, blocks, panics or changes its labels can't delay the
 // caller or the other plugins while its queue has room (see [Options] for the
-// queue size, the [Block] and [Drop] policies and the timeouts). With
-// [Options.Synchronous], Send calls each plugin in turn in the caller's
+// queue size, the [Block] and [Drop] policies and the timeouts). The labels
+// map is a new one for each message, or, for a plugin that says it is done
+// with each map when its method returns ([api.Borrower]), one map that the
+// host lends it again and again, which saves an allocation per message.
+// With [Options.Synchronous], Send calls each plugin in turn in the caller's
 // goroutine instead: the fastest way, for plugins that are quick and trusted.
 //
 // A logger that is linked into the program, rather than loaded, can be

@@ -159,6 +159,8 @@ func (s Status) Loaded() bool {
 // Counts counts what happened to the messages sent to one plugin.
 type Counts struct {
 	// Received is the number of messages the host accepted for the plugin.
+	// With synchronous delivery, a message is counted once its call
+	// returned.
 	Received uint64
 	// Delivered is the number of those the plugin's method returned from.
 	Delivered uint64
