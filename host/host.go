@@ -159,8 +159,6 @@ func (s Status) Loaded() bool {
 // Counts counts what happened to the messages sent to one plugin.
 type Counts struct {
 	// Received is the number of messages the host accepted for the plugin.
-	// With synchronous delivery, a message is counted once its call
-	// returned.
 	Received uint64
 	// Delivered is the number of those the plugin's method returned from.
 	Delivered uint64
@@ -335,8 +333,6 @@ func (h *Host) Loaded() int { return len(h.sinks) }
 
 // Accepted returns the number of messages the host has accepted: those
 // passed to Send before Close.
-//
-// With synchronous delivery, a message is counted once its calls returned.
 func (h *Host) Accepted() uint64 {
 	if h.d.sync && len(h.sinks) > 0 {
 		return h.sinks[0].counts().Received
@@ -350,9 +346,10 @@ func (h *Host) Accepted() uint64 {
 //
 // By default Send queues the message for each plugin, each with a map of
 // its own holding the labels (a new one for each message, or the one map
-// it borrows if it is an [api.Borrower]), and returns; it waits only for a plugin whose
-// queue is full under [Block]. With [Options.Synchronous] it calls the
-// plugins one after the other and returns when all have returned.
+// it borrows if it is an [api.Borrower]), and returns; it waits only for a
+// plugin whose queue is full under [Block]. With [Options.Synchronous] it
+// calls the plugins one after the other and returns when all have
+// returned.
 func (h *Host) Send(level api.Level, msg string, labels map[string]string) {
 	if h.d.sync {
 		if h.closed.Load() {
@@ -541,13 +538,15 @@ func (s *sink) counts() Counts {
 		c.Dropped += skipped
 		return c
 	}
-	// Each call counts why it was not delivered before it counts itself
-	// returned, and returned is loaded first: a call may be missed by
-	// returned and seen by the others, which errs on the side of fewer
-	// messages received and delivered, never more.
+	// A message is received when its call begins, delivered when it
+	// returns, unless it was ignored, dropped or panicked, which each call
+	// counts before it counts itself returned. The counts are loaded one
+	// after the other while calls go on: the order and the clamping make
+	// them err on the side of fewer messages delivered, never more.
+	ignored := s.ignored.Load()
 	returned := s.returned.Load()
-	c.Received = subClamped(returned, s.ignored.Load())
-	c.Delivered = subClamped(c.Received, s.dropped.Load()+s.callPanics.Load())
+	c.Received = subClamped(s.entered.Load(), ignored)
+	c.Delivered = subClamped(returned, ignored+s.dropped.Load()+s.callPanics.Load())
 	return c
 }
 
