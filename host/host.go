@@ -223,6 +223,7 @@ func Open(opts Options) (*Host, error) {
 		}
 		h.addPlugin(p, opts.Settings)
 	}
+	h.start()
 	return h, nil
 }
 
@@ -234,6 +235,7 @@ func New(opts Options, plugins ...*Plugin) *Host {
 	for _, p := range plugins {
 		h.addPlugin(p, opts.Settings)
 	}
+	h.start()
 	return h
 }
 
@@ -254,8 +256,8 @@ func (h *Host) addPlugin(p *Plugin, settings Settings) {
 	h.add(st, p, configure(p, settings[p.Name]))
 }
 
-// add records a plugin's status and, when err is nil, starts delivering to
-// it. A failure is reported to the error log.
+// add records a plugin's status and, when err is nil, makes ready to
+// deliver to it. A failure is reported to the error log.
 func (h *Host) add(st Status, p *Plugin, err error) {
 	var le *LoadError
 	switch {
@@ -273,11 +275,20 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		s.borrows = !h.d.sync && s.borrowsLabels()
 		if !h.d.sync {
 			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
-			go s.consume()
 		}
 		h.sinks = append(h.sinks, s)
 	}
 	h.statuses = append(h.statuses, st)
+}
+
+// start starts each plugin's goroutine, for queued delivery, once every
+// plugin is loaded: none of them then runs while the others load.
+func (h *Host) start() {
+	for _, s := range h.sinks {
+		if s.q != nil {
+			go s.consume()
+		}
+	}
 }
 
 // configure passes a plugin its settings, turning a panic into an error.
