@@ -1,6 +1,0 @@
-//go:build unix && !linux
-
-package plugincheck
-
-// mapPopulate is MAP_POPULATE where the system has it.
-const mapPopulate = 0
