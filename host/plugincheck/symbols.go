@@ -95,10 +95,14 @@ func elfSymbols(ef *elf.File, r io.ReaderAt, prefix string) *goSymbols {
 	if symtab.Flags&elf.SHF_COMPRESSED != 0 || strtab.Flags&elf.SHF_COMPRESSED != 0 {
 		return nil
 	}
-	// The two tables are next to each other in the files Go links: read
-	// them at once.
+	// The two tables, and the hash table over them, are next to each
+	// other in the files Go links: read them at once.
 	lo := min(symtab.Offset, strtab.Offset)
 	hi := max(symtab.Offset+symtab.FileSize, strtab.Offset+strtab.FileSize)
+	hash := gnuHashSection(ef, symtab)
+	if hash != nil {
+		lo, hi = min(lo, hash.Offset), max(hi, hash.Offset+hash.FileSize)
+	}
 	if hi-lo > 256<<20 {
 		return nil
 	}
@@ -108,19 +112,31 @@ func elfSymbols(ef *elf.File, r io.ReaderAt, prefix string) *goSymbols {
 	}
 	defer release()
 	var s *goSymbols
-	err = guardFaults(func() { s = scanELFSymbols(ef, buf, lo, symtab, strtab, prefix) })
+	err = guardFaults(func() { s = scanELFSymbols(ef, buf, lo, symtab, strtab, hash, prefix) })
 	if err != nil {
 		return nil
 	}
 	return s
 }
 
+// gnuHashSection returns the file's GNU hash table over symtab, or nil.
+func gnuHashSection(ef *elf.File, symtab *elf.Section) *elf.Section {
+	for _, sec := range ef.Sections {
+		if sec.Type == elf.SHT_GNU_HASH && int(sec.Link) < len(ef.Sections) && ef.Sections[sec.Link] == symtab && sec.Flags&elf.SHF_COMPRESSED == 0 {
+			return sec
+		}
+	}
+	return nil
+}
+
 // scanELFSymbols does the work of elfSymbols on buf, the bytes of the file
-// from offset lo that hold both tables. It finds the names it wants in the
+// from offset lo that hold the tables. It finds the names it wants in the
 // string table first, reading it in order, then the symbols that use them:
-// looking up the name of each of thousands of symbols, at random places in
-// the string table, would cost several times more.
-func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Section, prefix string) *goSymbols {
+// through the hash table, when the file has one (hash), or else by reading
+// the whole symbol table; looking up the name of each of thousands of
+// symbols, at random places in the string table, would cost several times
+// more.
+func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab, hash *elf.Section, prefix string) *goSymbols {
 	data := buf[symtab.Offset-lo : symtab.Offset-lo+symtab.FileSize]
 	strs := buf[strtab.Offset-lo : strtab.Offset-lo+strtab.FileSize]
 	s := &goSymbols{packages: map[string]string{}}
@@ -166,20 +182,14 @@ func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Sec
 			}
 		}
 	}
-	find(false, "", fingerprintPrefix, "", func(rest []byte) bool { return len(rest) > 0 })
-	if prefix != "" {
-		// Look for LoggingPlugin alone first; list every export only when
-		// it is missing, to say what the plugin exports instead.
-		find(true, "", prefix, api.Symbol+"\x00", func([]byte) bool { return true })
-		if ranges[1][0] == ^uint32(0) {
-			find(true, "", prefix, "", isExported)
-		}
-	}
-
 	bo := ef.ByteOrder
 	entSize := 24
 	if ef.Class == elf.ELFCLASS32 {
 		entSize = 16
+	}
+	var gh *gnuHash
+	if hash != nil {
+		gh = parseGNUHash(buf[hash.Offset-lo:hash.Offset-lo+hash.FileSize], ef.Class, bo, data, entSize, strs)
 	}
 	type value struct {
 		pkg       string
@@ -187,17 +197,8 @@ func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Sec
 		addr, len uint64
 	}
 	var values []value
-	// Entry 0 is the undefined symbol.
-	for off := entSize; off+entSize <= len(data); off += entSize {
-		e := data[off : off+entSize]
-		nameOff := bo.Uint32(e)
-		if (nameOff < ranges[0][0] || nameOff > ranges[0][1]) && (nameOff < ranges[1][0] || nameOff > ranges[1][1]) {
-			continue
-		}
-		n, ok := wanted[nameOff]
-		if !ok {
-			continue
-		}
+	// use records what the symbol table entry e says of the name n.
+	use := func(e []byte, n name) {
 		var shndx uint16
 		var addr, size uint64
 		if entSize == 24 {
@@ -206,17 +207,55 @@ func scanELFSymbols(ef *elf.File, buf []byte, lo uint64, symtab, strtab *elf.Sec
 			addr, size, shndx = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:])), bo.Uint16(e[14:])
 		}
 		if shndx == uint16(elf.SHN_UNDEF) || int(shndx) >= len(ef.Sections) {
-			continue // defined elsewhere, or absolute
+			return // defined elsewhere, or absolute
 		}
 		if n.export {
 			s.exports = append(s.exports, n.text)
-			continue
+			return
 		}
 		sec := ef.Sections[shndx]
 		if sec.Type == elf.SHT_NOBITS || size == 0 || size > 64 || addr < sec.Addr || addr+size > sec.Addr+sec.Size {
-			continue
+			return
 		}
 		values = append(values, value{n.text, sec, addr, size})
+	}
+
+	find(false, "", fingerprintPrefix, "", func(rest []byte) bool { return len(rest) > 0 })
+	if prefix != "" {
+		// Look for LoggingPlugin alone first; list every export only when
+		// it is missing, to say what the plugin exports instead.
+		if gh != nil {
+			if e, ok := gh.lookup([]byte(prefix + api.Symbol)); ok {
+				use(e, name{api.Symbol, true})
+			}
+		} else {
+			find(true, "", prefix, api.Symbol+"\x00", func([]byte) bool { return true })
+		}
+		if len(s.exports) == 0 && ranges[1][0] == ^uint32(0) {
+			find(true, "", prefix, "", isExported)
+			gh = nil // every export is wanted: read the whole table
+		}
+	}
+	if gh != nil {
+		for off, n := range wanted {
+			if end := bytes.IndexByte(strs[off:], 0); end >= 0 {
+				if e, ok := gh.lookup(strs[off : int(off)+end]); ok {
+					use(e, n)
+				}
+			}
+		}
+	} else {
+		// Entry 0 is the undefined symbol.
+		for off := entSize; off+entSize <= len(data); off += entSize {
+			e := data[off : off+entSize]
+			nameOff := bo.Uint32(e)
+			if (nameOff < ranges[0][0] || nameOff > ranges[0][1]) && (nameOff < ranges[1][0] || nameOff > ranges[1][1]) {
+				continue
+			}
+			if n, ok := wanted[nameOff]; ok {
+				use(e, n)
+			}
+		}
 	}
 	// The fingerprints lie close together: read the span that holds them
 	// at once when they share a section, else one by one.
