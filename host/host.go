@@ -212,11 +212,9 @@ func Open(opts Options) (*Host, error) {
 	h := newHost(opts)
 	g := newGuard(opts, h.errorLog)
 	paths = uniquePaths(paths)
-	// Each file is opened as soon as it passed the checks, while the
-	// files after it are still being read.
-	for i, check := range preflightEach(paths) {
-		path := paths[i]
-		p, err := g.load(path, check)
+	checks := preflight(paths)
+	for i, path := range paths {
+		p, err := g.load(path, checks[i])
 		if err != nil {
 			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
 			continue

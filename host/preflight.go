@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"iter"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -20,22 +19,11 @@ import (
 // information can't be compared with; its plugins get the checks that need
 // none (the file's format, platform and symbol).
 func preflight(paths []string) []plugincheck.Result {
-	return checker().Check(paths)
-}
-
-// preflightEach is preflight as an iterator (see plugincheck.Host.Checked):
-// the caller may open a file that passed while the later ones are read.
-func preflightEach(paths []string) iter.Seq2[int, plugincheck.Result] {
-	return checker().Checked(paths)
-}
-
-// checker returns the running program as a plugincheck.Host.
-func checker() *plugincheck.Host {
 	self, err := plugincheck.Self()
 	if err != nil {
 		self = &plugincheck.Host{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
 	}
-	return self
+	return self.Check(paths)
 }
 
 // loadLocked loads one file that has not been loaded or refused before in

@@ -307,37 +307,3 @@ func TestIndexRare(t *testing.T) {
 		}
 	}
 }
-
-// TestMemoAfterOpen checks the files compared after a plugin was opened,
-// as a caller of Checked does: the running program now finds the opened
-// plugin's packages, which must still be compared as the plugin's, not as
-// the host's.
-func TestMemoAfterOpen(t *testing.T) {
-	h := testHost()
-	packages := h.Packages
-	h.Packages = nil
-	opened := map[string]string{} // what the plugins opened so far define
-	h.lookup = func(pkg string) (string, bool) {
-		if fp, ok := packages[pkg]; ok {
-			return fp, true
-		}
-		fp, ok := opened[pkg]
-		return fp, ok
-	}
-	a := testPlugin(func(f *File) { f.Path = "a.so"; f.Packages["example.com/zlog"] = "aaaaaaaaaaaaaaaa" })
-	b := testPlugin(func(f *File) { f.Path = "b.so"; f.Packages["example.com/zlog"] = "bbbbbbbbbbbbbbbb" })
-	defined := map[string]definition{}
-	hc := h.memo()
-	if got := append(hc.Compare(a), hc.comparePlugins(a, defined)...); len(got) != 0 {
-		t.Fatalf("a: %v, want nothing", got)
-	}
-	opened["example.com/zlog"] = "aaaaaaaaaaaaaaaa" // the caller opens a
-	if got := hc.Compare(b); len(got) != 0 {
-		t.Errorf("b against the host: %v, want nothing: the host does not link example.com/zlog", got)
-	}
-	got := hc.comparePlugins(b, defined)
-	want := "b.so: links a different version of package example.com/zlog than a.so, which loads before it"
-	if len(got) != 1 || !strings.HasPrefix(got[0].String(), want) {
-		t.Errorf("b against a: %v, want %q", got, want)
-	}
-}

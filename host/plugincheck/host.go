@@ -3,14 +3,12 @@ package plugincheck
 import (
 	"errors"
 	"fmt"
-	"iter"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 )
 
 // Host describes the program that loads plugins: what each plugin must
@@ -84,106 +82,34 @@ func Self() (*Host, error) {
 // won't be opened can't get in the way of another. Results are in the
 // order of paths.
 func (h *Host) Check(paths []string) []Result {
+	hc := h.memo()
 	results := make([]Result, len(paths))
-	for i, r := range h.Checked(paths) {
-		results[i] = r
-	}
-	return results
-}
-
-// Checked is [Host.Check] as an iterator over the index of each file in
-// paths and its result, in order. It yields a file's result as soon as it
-// is known, while it still reads the files after it, so that a caller can
-// open each file that passes before it asks for the next result: a caller
-// that does gets the results Check would give. Every file's main package
-// path is read before the first result; when two files share one, Checked
-// reads them all before it yields any, since whether each of them passes
-// decides whether they collide.
-func (h *Host) Checked(paths []string) iter.Seq2[int, Result] {
-	return func(yield func(int, Result) bool) {
-		// Reading the files is independent work, done in parallel: first
-		// their headers, then, in the background and in the order of
-		// paths, their symbols.
-		ins := make([]*inspection, len(paths))
-		parallel(len(paths), func(i int) { ins[i] = beginInspect(paths[i]) })
-		finished := make([]chan struct{}, len(paths))
-		for i := range finished {
-			finished[i] = make(chan struct{})
-		}
-		var stop atomic.Bool
-		defer stop.Store(true) // the files not yet read are only closed
-		go parallel(len(paths), func(i int) {
-			if stop.Load() {
-				ins[i].close()
-			} else {
-				ins[i].finish()
-			}
-			close(finished[i])
-		})
-
-		// Compare them in order.
-		defined := map[string]definition{} // packages the plugins before define
-		hc := h.memo()
-		compare := func(i int) Result {
-			<-finished[i]
-			f, findings := ins[i].file, ins[i].findings
-			if len(findings) == 0 {
-				findings = hc.Compare(f)
-			}
-			if len(findings) == 0 {
-				findings = hc.comparePlugins(f, defined)
-			}
-			return Result{File: f, Findings: findings}
-		}
-		if !samePluginPath(ins) {
-			for i := range paths {
-				if !yield(i, compare(i)) {
-					return
-				}
-			}
-			return
-		}
-		results := make([]Result, len(paths))
-		for i := range paths {
-			results[i] = compare(i)
-		}
-		collisions(results)
-		for i, r := range results {
-			if !yield(i, r) {
-				return
-			}
-		}
-	}
-}
-
-// parallel calls f(i) for every i below n, in order, at most GOMAXPROCS
-// at a time, and returns once every call has returned.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
+	// Reading the files is independent work: do it in parallel, then
+	// compare them in order.
+	inspected := make([]Result, len(paths))
 	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, path := range paths {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			inspected[i].File, inspected[i].Findings = Inspect(path)
 		})
 	}
 	wg.Wait()
-}
-
-// samePluginPath reports whether two of the inspected files have the same
-// main package path, as far as their build information says.
-func samePluginPath(ins []*inspection) bool {
-	seen := map[string]bool{}
-	for _, in := range ins {
-		if pp := in.file.PluginPath; pp != "" {
-			if seen[pp] {
-				return true
-			}
-			seen[pp] = true
+	defined := map[string]definition{} // packages the plugins before define
+	for i := range paths {
+		f, findings := inspected[i].File, inspected[i].Findings
+		if len(findings) == 0 {
+			findings = hc.Compare(f)
 		}
+		if len(findings) == 0 {
+			findings = hc.comparePlugins(f, defined)
+		}
+		results[i] = Result{File: f, Findings: findings}
 	}
-	return false
+	collisions(results)
+	return results
 }
 
 // A definition is the fingerprint of a package as the first plugin that
@@ -279,12 +205,8 @@ func collisions(results []Result) {
 }
 
 // memo returns a copy of h that remembers the fingerprints it looks up, for
-// the span of one Check, so that the answers do not change while it
-// checks. The caller of Checked may open a plugin that passed before it
-// asks for the next result, and the running program then defines the
-// plugin's packages too; but every package of a file is looked up when
-// the file is compared, before it can be opened, so the files after it
-// see its packages as the plugin's (see comparePlugins), not the host's.
+// the span of one Check: no plugin is opened meanwhile, so what the running
+// program defines does not change.
 func (h *Host) memo() *Host {
 	if h.lookup == nil {
 		return h

@@ -86,51 +86,6 @@ type File struct {
 // truncated), the findings that say so. Whether the file suits a particular
 // host is for [Host.Compare].
 func Inspect(path string) (*File, []Finding) {
-	in := beginInspect(path)
-	in.finish()
-	return in.file, in.findings
-}
-
-// An inspection is the work of Inspect in two steps: beginInspect reads a
-// file's headers and build information, which is quick, and finish reads
-// a plugin's symbols, which takes most of the time. Host.Checked needs
-// every file's main package path before it hands over any result, but
-// need not wait for the symbols of the files after the one it hands over.
-type inspection struct {
-	file     *File
-	findings []Finding
-	r        *os.File // open until finish, when the symbols are still to be read
-}
-
-// beginInspect does the first step of Inspect.
-func beginInspect(path string) *inspection {
-	f, findings, r := readHeaders(path)
-	return &inspection{file: f, findings: findings, r: r}
-}
-
-// finish does the second step of Inspect, if there is one, and closes the
-// file. It may be called more than once.
-func (in *inspection) finish() {
-	if in.r == nil {
-		return
-	}
-	readSymbols(in.file)
-	in.close()
-}
-
-// close closes the file without reading its symbols, if it is open.
-func (in *inspection) close() {
-	if in.r == nil {
-		return
-	}
-	in.r.Close()
-	in.file.elf, in.file.elfReader, in.file.macho = nil, nil, nil // they read from r
-	in.r = nil
-}
-
-// readHeaders is Inspect but for the symbols: when it returns an open
-// file, the file is a plugin whose symbols are still to be read from it.
-func readHeaders(path string) (_ *File, _ []Finding, open *os.File) {
 	f := &File{Path: path}
 	found := func(problem, have, want, fix string) []Finding {
 		return []Finding{{File: path, Problem: problem, Have: have, Want: want, Fix: fix}}
@@ -139,17 +94,17 @@ func readHeaders(path string) (_ *File, _ []Finding, open *os.File) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if _, lerr := os.Lstat(path); lerr == nil {
-			return f, found("is a symbolic link to a file that does not exist", "", "", "point the link at the plugin file, or remove it"), nil
+			return f, found("is a symbolic link to a file that does not exist", "", "", "point the link at the plugin file, or remove it")
 		}
-		return f, found("does not exist", "", "", "check the path"), nil
+		return f, found("does not exist", "", "", "check the path")
 	case errors.Is(err, fs.ErrPermission):
-		return f, found("can't be reached: permission denied on a folder that holds it", "", "", "let the host's user search every folder on the path (chmod a+x)"), nil
+		return f, found("can't be reached: permission denied on a folder that holds it", "", "", "let the host's user search every folder on the path (chmod a+x)")
 	case err != nil:
-		return f, found("can't be read: "+pathErrorCause(err), "", "", ""), nil
+		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
 	case st.IsDir():
-		return f, found("is a folder, not a plugin file", "folder", "plugin file", "remove or rename the folder: the host loads every file whose name ends in .so"), nil
+		return f, found("is a folder, not a plugin file", "folder", "plugin file", "remove or rename the folder: the host loads every file whose name ends in .so")
 	case !st.Mode().IsRegular():
-		return f, found("is not a regular file but "+modeKind(st.Mode()), "", "", "put only plugin files in the plugin folder"), nil
+		return f, found("is not a regular file but "+modeKind(st.Mode()), "", "", "put only plugin files in the plugin folder")
 	}
 	f.Size = st.Size()
 	r, err := os.Open(path)
@@ -157,23 +112,21 @@ func readHeaders(path string) (_ *File, _ []Finding, open *os.File) {
 	case errors.Is(err, fs.ErrPermission):
 		mode := st.Mode().Perm().String()
 		return f, found(fmt.Sprintf("can't be read: permission denied (mode %s)", mode), "mode "+mode, "readable by the host's user",
-			"let the host's user read it (chmod a+r), or run the host as a user that may"), nil
+			"let the host's user read it (chmod a+r), or run the host as a user that may")
 	case err != nil:
-		return f, found("can't be read: "+pathErrorCause(err), "", "", ""), nil
+		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
 	}
 	defer func() {
-		if open == nil {
-			r.Close()
-			f.elf, f.elfReader, f.macho = nil, nil, nil // they read from r
-		}
+		r.Close()
+		f.elf, f.elfReader, f.macho = nil, nil, nil // they read from r
 	}()
 	if f.Size == 0 {
-		return f, found("is empty (0 bytes)", "0 bytes", "a plugin", "rebuild it, or copy it again"), nil
+		return f, found("is empty (0 bytes)", "0 bytes", "a plugin", "rebuild it, or copy it again")
 	}
 	hdr := make([]byte, 64)
 	n, err := r.ReadAt(hdr, 0)
 	if err != nil && err != io.EOF {
-		return f, found("can't be read: "+pathErrorCause(err), "", "", ""), nil
+		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
 	}
 	hdr = hdr[:n]
 	var findings []Finding
@@ -186,10 +139,10 @@ func readHeaders(path string) (_ *File, _ []Finding, open *os.File) {
 		findings = readPE(f, r)
 	default:
 		return f, found("is not an ELF or Mach-O file: it starts with "+describeStart(hdr), "", "a Go plugin",
-			"replace it with a plugin built with go build -buildmode=plugin, or remove it from the plugin folder"), nil
+			"replace it with a plugin built with go build -buildmode=plugin, or remove it from the plugin folder")
 	}
 	if len(findings) > 0 {
-		return f, findings, nil
+		return f, findings
 	}
 	if bi, err := buildinfo.Read(r); err == nil {
 		f.Build = bi
@@ -201,10 +154,10 @@ func readHeaders(path string) (_ *File, _ []Finding, open *os.File) {
 		}
 		if Setting(bi, "-buildmode") == "plugin" {
 			f.PluginPath = bi.Path
-			return f, nil, r // the symbols are still to be read
+			readSymbols(f)
 		}
 	}
-	return f, nil, nil
+	return f, nil
 }
 
 // Setting returns the value of a build setting in bi, or "" if bi does not
