@@ -14,17 +14,13 @@ import (
 // call when done with them. For a file it maps them into memory rather
 // than read them: the host checks a plugin's symbol tables before every
 // load, and mapping a few hundred kilobytes that are in the page cache
-// costs less than copying them into fresh memory. The pages are mapped as
-// they are read, not all at once (MAP_POPULATE): the host opens plugins
-// while it reads the files after them (see Host.Checked), and mapping
-// every page at once holds up the opening, which maps files too; the host
-// started 0.5 ms faster, with four plugins, without it.
+// costs less than copying them into fresh memory.
 func readRange(r io.ReaderAt, lo, hi uint64) ([]byte, func(), error) {
 	f, ok := r.(*os.File)
 	if ok && hi > lo {
 		pg := uint64(os.Getpagesize())
 		start := lo &^ (pg - 1)
-		m, err := syscall.Mmap(int(f.Fd()), int64(start), int(hi-start), syscall.PROT_READ, syscall.MAP_SHARED)
+		m, err := syscall.Mmap(int(f.Fd()), int64(start), int(hi-start), syscall.PROT_READ, syscall.MAP_SHARED|mapPopulate)
 		if err == nil {
 			return m[lo-start:], func() { syscall.Munmap(m) }, nil
 		}
