@@ -359,7 +359,7 @@ func (r *runner) startup(ctx context.Context) error {
 	row.Measured, row.Target, row.Verdict = ratio(x), fmt.Sprintf("≤ %.1f×", startupMax), verdict(x <= startupMax)
 	r.report.add(base, row)
 	r.report.note(5, "Wall time of each program from start to exit, %d starts each, interleaved. The article host (bench/articlehost) opens the same %d files, looks up LoggingPlugin, asserts its own interface and calls Info once on each: "+
-		"plugin.Open itself is the floor. `logplug emit` also discovers the folder, checks each file, reads the settings, configures each plugin (the file plugin opens its file), and flushes and closes them.",
+		"plugin.Open itself is the floor. `logplug emit` also discovers the folder, checks each file (its headers, build information and, through its symbol hash table, the symbols the checks need), reads the settings, configures each plugin (the file plugin opens its file), and flushes and closes them: the file plugin's Flush makes its file durable (fsync), which the article host never asks of it.",
 		r.cfg.StartRuns, len(files))
 	list := exec.CommandContext(ctx, logplug, "list", "--plugins", filepath.Join(build.BinDir, build.PluginsDir), "--set", "file.path="+filepath.Join(r.tmp, "list.log"))
 	list.Dir = root
