@@ -361,14 +361,14 @@ func (h *Host) Accepted() uint64 {
 // returned.
 func (h *Host) Send(level api.Level, msg string, labels map[string]string) {
 	if h.d.sync {
-		if h.closed.Load() {
+		if len(h.sinks) == 0 {
+			if !h.closed.Load() {
+				h.accepted.Add(1) // else each sink counts what it received
+			}
 			return
 		}
-		if len(h.sinks) == 0 {
-			h.accepted.Add(1) // else each sink counts what it received
-		}
 		for _, s := range h.sinks {
-			s.deliver(level, msg, labels)
+			s.deliver(level, msg, labels) // which ignores it once Close began
 		}
 		return
 	}
