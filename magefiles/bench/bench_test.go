@@ -238,7 +238,7 @@ func TestStageTable(t *testing.T) {
 	table := stageTable(cum)
 	for _, want := range []string{
 		"| parsing: jsonline.Parse, including its map writes | 40% |",
-		"| the host: Host.Send, api.Send and the panic guard, without the plugin | 1% |",
+		"| the host: Host.Send and each plugin's goroutine (queue, labels map, panic guard, waiting for input), without the plugin | 1% |",
 		"| the plugin: stdoutjson encoding the line | 38% |",
 		"| the plugin: writing held lines to /dev/null | 1% |",
 		"| reading input: run's line reader and its read-ahead goroutine | 3% |",

@@ -267,7 +267,10 @@ var stages = []stage{
 	{"reading input: run's line reader and its read-ahead goroutine", []string{"logplug.(*lineReader).next", "logplug.(*idleReader).fill"}, nil},
 	{"copying each line into a string", []string{"runtime.slicebytetostring"}, nil},
 	{"parsing: jsonline.Parse, including its map writes", []string{"jsonline.Parse"}, nil},
-	{"the host: Host.Send, api.Send and the panic guard, without the plugin", []string{"host.(*Host).Send"}, []string{"stdoutjson.(*logger).write"}},
+	// With queued delivery the plugin is called on its own goroutine, not
+	// from Host.Send: the host's part is both, less the plugin's calls.
+	{"the host: Host.Send and each plugin's goroutine (queue, labels map, panic guard, waiting for input), without the plugin",
+		[]string{"host.(*Host).Send", "host.(*sink).consume"}, []string{"stdoutjson.(*logger).write", "stdoutjson.(*logger).Flush"}},
 	{"the plugin: stdoutjson encoding the line", []string{"stdoutjson.(*logger).write"}, []string{"stdoutjson.(*logger).writeOut"}},
 	{"the plugin: writing held lines to /dev/null", []string{"stdoutjson.(*logger).writeOut"}, nil},
 	{"the garbage collector's background work", []string{"runtime.gcBgMarkWorker"}, nil},
