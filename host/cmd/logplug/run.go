@@ -80,6 +80,7 @@ signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 				return err
 			}
 			df.warnUnknown(c.stderr, h.Plugins())
+			awaitInterrupts(ctx) // before the first line is read
 			return feedAndShutdown(ctx, h, newFeeder(h, c.stdin, maxLine, c.stderr), c.stderr)
 		},
 	}

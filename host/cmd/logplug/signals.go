@@ -28,13 +28,37 @@ type hardStopKey struct{}
 // cancels, with the signal as its cause ([context.Cause]), and that
 // carries a channel (see hardStop) that a second one closes. stop undoes
 // it.
+//
+// The signals are caught from a moment later on (see awaitInterrupts):
+// signal.Notify starts a thread of its own the first time and waits for
+// it, a quarter of a millisecond that logplug's start-up need not wait for
+// while it loads the plugins.
 func notifyInterrupts(parent context.Context) (ctx context.Context, stop func()) {
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	caught := make(chan struct{})
+	go func() {
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		close(caught)
+	}()
 	ctx, cancel := withInterrupts(parent, sigs)
+	ctx = context.WithValue(ctx, caughtKey{}, (<-chan struct{})(caught))
 	return ctx, func() {
+		<-caught
 		signal.Stop(sigs)
 		cancel()
+	}
+}
+
+// caughtKey is the context key of the channel that notifyInterrupts closes
+// once the signals are caught.
+type caughtKey struct{}
+
+// awaitInterrupts returns once the signals that cancel ctx are caught, so
+// that none ends the process by default from then on. Call it before
+// accepting what a signal must not lose, such as input lines.
+func awaitInterrupts(ctx context.Context) {
+	if c, ok := ctx.Value(caughtKey{}).(<-chan struct{}); ok {
+		<-c
 	}
 }
 
