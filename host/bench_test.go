@@ -29,46 +29,36 @@ func BenchmarkSendSynchronous(b *testing.B) {
 	h.Close()
 }
 
-// BenchmarkSendQueued is Send with queued delivery, to 1 and 4 plugins,
-// including the time the plugins' goroutines take to drain the queues.
+// BenchmarkSendQueued is Send with queued delivery, including the time
+// the plugins' goroutines take to drain the queues: to 1 and 4 plugins, to
+// a plugin that borrows labels (see api.Borrower: one map, refilled,
+// instead of a new map per message), and without labels (no map to copy).
 func BenchmarkSendQueued(b *testing.B) {
-	for _, n := range []int{1, 4} {
-		b.Run(fmt.Sprintf("plugins=%d", n), func(b *testing.B) {
+	tests := []struct {
+		name    string
+		plugins int
+		logger  api.Logger
+		labels  map[string]string
+	}{
+		{"plugins=1", 1, nopLogger{}, benchLabels},
+		{"plugins=4", 4, nopLogger{}, benchLabels},
+		{"borrowing", 1, nopBorrower{}, benchLabels},
+		{"no-labels", 1, nopLogger{}, nil},
+	}
+	for _, tt := range tests {
+		b.Run(tt.name, func(b *testing.B) {
 			var plugins []*Plugin
-			for i := range n {
-				plugins = append(plugins, &Plugin{Name: fmt.Sprint("nop", i), Logger: nopLogger{}})
+			for i := range tt.plugins {
+				plugins = append(plugins, &Plugin{Name: fmt.Sprint("nop", i), Logger: tt.logger})
 			}
 			h := New(Options{}, plugins...)
 			b.ReportAllocs()
 			for b.Loop() {
-				h.Info("request served", benchLabels)
+				h.Info("request served", tt.labels)
 			}
 			h.Close()
 		})
 	}
-}
-
-// BenchmarkSendQueuedBorrowing is queued delivery to a plugin that
-// borrows labels (see api.Borrower): one map, refilled, instead of a new
-// map per message.
-func BenchmarkSendQueuedBorrowing(b *testing.B) {
-	h := New(Options{}, &Plugin{Name: "nop", Logger: nopBorrower{}})
-	b.ReportAllocs()
-	for b.Loop() {
-		h.Info("request served", benchLabels)
-	}
-	h.Close()
-}
-
-// BenchmarkSendQueuedNoLabels is queued delivery of messages without
-// labels: no map to copy.
-func BenchmarkSendQueuedNoLabels(b *testing.B) {
-	h := New(Options{}, &Plugin{Name: "nop", Logger: nopLogger{}})
-	b.ReportAllocs()
-	for b.Loop() {
-		h.Info("request served", nil)
-	}
-	h.Close()
 }
 
 // nopLogger is a plugin that does nothing, so that the benchmarks time the

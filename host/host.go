@@ -513,7 +513,6 @@ type sink struct {
 	// because Close had begun.
 	entered, returned, callPanics, ignored atomic.Uint64
 	lent                                   map[string]string // with queued delivery, the map lent to a plugin that borrows labels
-	lentFilled                             int               // how many labels the host put in lent last
 	_                                      [64]byte
 
 	// Written by the caller's goroutine.

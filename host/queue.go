@@ -432,25 +432,24 @@ func (s *sink) take(h uint64) bool {
 	return true
 }
 
-// lentMax is the most labels the map lent to a plugin that borrows labels
-// may have held for it to be emptied and lent again: a bigger map is
-// dropped, since emptying a map costs in proportion to the most it ever
-// held, and a map of up to 8 entries is the smallest there is.
+// lentMax is the most labels a plugin that borrows labels is lent a map
+// for: emptying a map costs in proportion to the most it ever held, and a
+// map of up to 8 entries is the smallest there is. A message with more
+// labels gets a new map, and the lent one stays small.
 const lentMax = 8
 
 // labelsMap returns an empty map for the n labels of the next message: the
-// map lent to the plugin, emptied, if it borrows labels, and a new map
-// otherwise.
+// map lent to the plugin, emptied, if it borrows labels and n is small,
+// and a new map otherwise.
 func (s *sink) labelsMap(n int) map[string]string {
-	if !s.borrows {
+	if !s.borrows || n > lentMax {
 		return make(map[string]string, n)
 	}
-	if s.lent == nil || s.lentFilled > lentMax || len(s.lent) > lentMax {
+	if s.lent == nil || len(s.lent) > lentMax { // a plugin that broke the contract grew it
 		s.lent = make(map[string]string, n)
 	} else {
 		clear(s.lent)
 	}
-	s.lentFilled = n
 	return s.lent
 }
 
