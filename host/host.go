@@ -2,17 +2,14 @@ package host
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/logplug/logplug/api"
-	"github.com/logplug/logplug/host/trust"
 )
 
 // Version is the version of the logplug host.
@@ -21,92 +18,6 @@ const Version = "v0.1.0"
 // DefaultMaxPanics is the number of panics after which a plugin is
 // quarantined when [Options.MaxPanics] is zero.
 const DefaultMaxPanics = 10
-
-// Options says which plugins a [Host] opens and how it treats them.
-type Options struct {
-	// Dir is a folder whose "*.so" files are loaded, in sorted order. Empty
-	// means no folder.
-	Dir string
-	// Paths are plugin files loaded after those found in Dir. A path found
-	// both ways is loaded once.
-	Paths []string
-	// Settings holds each plugin's settings, keyed by plugin name (see
-	// [Plugin.Name]); they are passed to the plugin's Configure method
-	// before its first message.
-	Settings Settings
-	// MaxPanics is how many panics a plugin may raise before the host stops
-	// calling it. Zero means [DefaultMaxPanics]; a negative value means no
-	// limit.
-	MaxPanics int
-	// ErrorLog receives one line for each plugin that fails to load or to
-	// configure, panics, is quarantined, drops its first message or is
-	// stuck. Nil means standard error, with the standard logger's flags. It
-	// is not the log package's standard logger, because slog.SetDefault
-	// sends that to the default slog handler, which may be a [Handler] over
-	// this Host: the Host would then report a plugin's panic to the plugin,
-	// while delivering to it. For the same reason, ErrorLog must not write
-	// to a Handler over this Host.
-	ErrorLog *log.Logger
-
-	// Synchronous makes Send call each plugin in the caller's goroutine,
-	// one after the other, with the caller's labels map itself, instead of
-	// queueing the message for each plugin's goroutine. It is the fastest
-	// way for plugins that are quick and trusted: a plugin that blocks
-	// blocks the caller, and one that changes the labels map changes what
-	// the later plugins and the caller see. Callers that send at once call
-	// a plugin at once, as [api.Logger] allows; each plugin sees each
-	// caller's messages in that caller's order. QueueSize, Policy, Policies
-	// and StallTimeout do not apply.
-	Synchronous bool
-	// QueueSize is the number of messages each plugin's queue holds. Zero
-	// means [DefaultQueueSize].
-	QueueSize int
-	// Policy says what Send does with a message for a plugin whose queue
-	// is full: [Block] (the zero value) or [Drop].
-	Policy Policy
-	// Policies overrides Policy for the plugins it names.
-	Policies map[string]Policy
-	// StallTimeout is how long Send waits, under [Block], for a plugin
-	// whose queue is full to take a message before it declares the plugin
-	// stuck. Zero means [DefaultStallTimeout]; a negative value means Send
-	// waits as long as it takes.
-	StallTimeout time.Duration
-	// ShutdownTimeout is how long Close waits for the plugins to take
-	// their queued messages, flush and close (all at once, so Close takes
-	// about this long at most, or twice as long if a Send was waiting for
-	// room when Close began), and how long Flush waits for each plugin.
-	// Zero means [DefaultShutdownTimeout].
-	ShutdownTimeout time.Duration
-
-	// Before it opens a plugin file, Open refuses it when someone other
-	// than root or the host's user could change it, or a folder or symlink
-	// on the way to it (see [trust.Checker]), and when it is a symlink to a
-	// file outside its folder. The fields below relax those checks or add
-	// others. A refused file is never opened; its [Status.Err] is a
-	// *[LoadError] whose Fix says what to do.
-
-	// InsecurePermissions loads plugins that fail the permission check
-	// anyway, reporting each to ErrorLog as a warning.
-	InsecurePermissions bool
-	// FollowSymlinks loads a plugin that is a symlink to a file outside
-	// the folder that holds the symlink.
-	FollowSymlinks bool
-	// Pins, when not nil, are the SHA-256 digests plugin files must have,
-	// by name relative to Dir (or to the current folder when Dir is empty),
-	// or by absolute name. A file that is not pinned, or whose digest
-	// differs, is refused.
-	Pins *trust.Pins
-	// TrustedKeys, when not empty, are the keys one of which must have
-	// signed each plugin file: FILE.sig must hold a valid signature of FILE
-	// (see [trust.Sign]), or FILE is refused.
-	TrustedKeys []ed25519.PublicKey
-
-	// FlushWhenIdle is the caller's promise to call [Host.Idle] whenever it
-	// has no message ready to send, and Close at the end. The host passes
-	// the promise on to each plugin that can hold messages in a buffer (see
-	// [api.Holder]), and Idle flushes those plugins.
-	FlushWhenIdle bool
-}
 
 // A Host delivers each message to every plugin it loaded, once and in order.
 // Its methods are safe for concurrent use.
@@ -188,119 +99,6 @@ var ErrQuarantined = errors.New("quarantined")
 // because it stopped taking messages: its queue stayed full for the stall
 // timeout, or it did not finish within the shutdown timeout.
 var ErrStuck = errors.New("stuck")
-
-// Open loads the plugins that opts names and returns a Host that delivers to
-// those that loaded and accepted their settings. A plugin that fails is
-// reported to opts.ErrorLog and in [Host.Plugins]; the others still load.
-// Open returns an error only if opts.Dir cannot be read.
-//
-// Before opening any file, Open checks them all as [Load] does (see
-// package plugincheck), and also refuses every file built from the same
-// main package path as another: none of those is opened. A file named
-// twice, by Dir and Paths or through a link, is loaded once.
-func Open(opts Options) (*Host, error) {
-	var paths []string
-	if opts.Dir != "" {
-		found, err := Discover(opts.Dir)
-		if err != nil {
-			return nil, err
-		}
-		paths = found
-	}
-	paths = append(paths, opts.Paths...)
-
-	h := newHost(opts)
-	g := newGuard(opts, h.errorLog)
-	paths = uniquePaths(paths)
-	checks := preflight(paths)
-	for i, path := range paths {
-		p, err := g.load(path, checks[i])
-		if err != nil {
-			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
-			continue
-		}
-		h.addPlugin(p, opts.Settings)
-	}
-	h.start()
-	return h, nil
-}
-
-// New returns a Host that delivers to plugins that are already loaded, or
-// to loggers linked into the program and wrapped in a [Plugin]. It passes
-// each its settings, as Open does; opts.Dir and opts.Paths are ignored.
-func New(opts Options, plugins ...*Plugin) *Host {
-	h := newHost(opts)
-	for _, p := range plugins {
-		h.addPlugin(p, opts.Settings)
-	}
-	h.start()
-	return h
-}
-
-func newHost(opts Options) *Host {
-	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, idleFlush: opts.FlushWhenIdle, d: newDelivery(opts), quit: make(chan struct{})}
-	if h.errorLog == nil {
-		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
-	}
-	if h.maxPanics == 0 {
-		h.maxPanics = DefaultMaxPanics
-	}
-	return h
-}
-
-// addPlugin configures a loaded plugin and adds it.
-func (h *Host) addPlugin(p *Plugin, settings Settings) {
-	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, OpenTime: p.OpenTime}
-	h.add(st, p, configure(p, settings[p.Name]))
-}
-
-// add records a plugin's status and, when err is nil, makes ready to
-// deliver to it. A failure is reported to the error log.
-func (h *Host) add(st Status, p *Plugin, err error) {
-	var le *LoadError
-	switch {
-	case errors.As(err, &le) && len(le.Findings) > 0:
-		st.Err = err
-		for _, f := range le.Findings {
-			h.errorLog.Print(f) // one line each
-		}
-	case err != nil:
-		st.Err = err
-		h.errorLog.Print(err)
-	default:
-		s := &sink{plugin: p, index: len(h.statuses), host: h}
-		s.holds = h.idleFlush && s.hold()
-		s.borrows = !h.d.sync && s.borrowsLabels()
-		if !h.d.sync {
-			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
-		}
-		h.sinks = append(h.sinks, s)
-	}
-	h.statuses = append(h.statuses, st)
-}
-
-// start starts each plugin's goroutine, for queued delivery, once every
-// plugin is loaded: none of them then runs while the others load.
-func (h *Host) start() {
-	for _, s := range h.sinks {
-		if s.q != nil {
-			go s.consume()
-		}
-	}
-}
-
-// configure passes a plugin its settings, turning a panic into an error.
-func configure(p *Plugin, settings map[string]string) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("Configure panicked: %v", v)
-		}
-		if err != nil {
-			err = &LoadError{Path: p.Path, Err: fmt.Errorf("configure %s: %w", p.Name, err)}
-		}
-	}()
-	return api.Configure(p.Logger, settings)
-}
 
 // borrowsLabels reports whether the plugin borrows labels (see
 // api.Borrower). A plugin that panics in BorrowsLabels is reported and

@@ -1,0 +1,123 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/logplug/logplug/api"
+)
+
+// Open loads the plugins that opts names and returns a Host that delivers to
+// those that loaded and accepted their settings. A plugin that fails is
+// reported to opts.ErrorLog and in [Host.Plugins]; the others still load.
+// Open returns an error only if opts.Dir cannot be read.
+//
+// Before opening any file, Open checks them all as [Load] does (see
+// package plugincheck), and also refuses every file built from the same
+// main package path as another: none of those is opened. A file named
+// twice, by Dir and Paths or through a link, is loaded once.
+func Open(opts Options) (*Host, error) {
+	var paths []string
+	if opts.Dir != "" {
+		found, err := Discover(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		paths = found
+	}
+	paths = append(paths, opts.Paths...)
+
+	h := newHost(opts)
+	g := newGuard(opts, h.errorLog)
+	paths = uniquePaths(paths)
+	checks := preflight(paths)
+	for i, path := range paths {
+		p, err := g.load(path, checks[i])
+		if err != nil {
+			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
+			continue
+		}
+		h.addPlugin(p, opts.Settings)
+	}
+	h.start()
+	return h, nil
+}
+
+// New returns a Host that delivers to plugins that are already loaded, or
+// to loggers linked into the program and wrapped in a [Plugin]. It passes
+// each its settings, as Open does; opts.Dir and opts.Paths are ignored.
+func New(opts Options, plugins ...*Plugin) *Host {
+	h := newHost(opts)
+	for _, p := range plugins {
+		h.addPlugin(p, opts.Settings)
+	}
+	h.start()
+	return h
+}
+
+func newHost(opts Options) *Host {
+	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, idleFlush: opts.FlushWhenIdle, d: newDelivery(opts), quit: make(chan struct{})}
+	if h.errorLog == nil {
+		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
+	}
+	if h.maxPanics == 0 {
+		h.maxPanics = DefaultMaxPanics
+	}
+	return h
+}
+
+// addPlugin configures a loaded plugin and adds it.
+func (h *Host) addPlugin(p *Plugin, settings Settings) {
+	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, OpenTime: p.OpenTime}
+	h.add(st, p, configure(p, settings[p.Name]))
+}
+
+// add records a plugin's status and, when err is nil, makes ready to
+// deliver to it. A failure is reported to the error log.
+func (h *Host) add(st Status, p *Plugin, err error) {
+	var le *LoadError
+	switch {
+	case errors.As(err, &le) && len(le.Findings) > 0:
+		st.Err = err
+		for _, f := range le.Findings {
+			h.errorLog.Print(f) // one line each
+		}
+	case err != nil:
+		st.Err = err
+		h.errorLog.Print(err)
+	default:
+		s := &sink{plugin: p, index: len(h.statuses), host: h}
+		s.holds = h.idleFlush && s.hold()
+		s.borrows = !h.d.sync && s.borrowsLabels()
+		if !h.d.sync {
+			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
+		}
+		h.sinks = append(h.sinks, s)
+	}
+	h.statuses = append(h.statuses, st)
+}
+
+// start starts each plugin's goroutine, for queued delivery, once every
+// plugin is loaded: none of them then runs while the others load.
+func (h *Host) start() {
+	for _, s := range h.sinks {
+		if s.q != nil {
+			go s.consume()
+		}
+	}
+}
+
+// configure passes a plugin its settings, turning a panic into an error.
+func configure(p *Plugin, settings map[string]string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("Configure panicked: %v", v)
+		}
+		if err != nil {
+			err = &LoadError{Path: p.Path, Err: fmt.Errorf("configure %s: %w", p.Name, err)}
+		}
+	}()
+	return api.Configure(p.Logger, settings)
+}
