@@ -19,7 +19,7 @@ import (
 	"github.com/logplug/logplug/magefiles/scaffold"
 )
 
-// Lint checks the code and the CI workflows: gofmt, go vet and a GOWORK=off build of every module, and actionlint.
+// Lint checks the code and the CI workflows: no tracked ELF or Mach-O file, gofmt, go vet and a GOWORK=off build of every module, and actionlint.
 func Lint(ctx context.Context) error {
 	return lint.Run(ctx, ".", os.Stdout)
 }

@@ -1,9 +1,11 @@
 // Package lint checks the repository's code and CI files: the work of
 // `go tool mage lint`.
 //
-// The checks are gofmt on every Go file; go vet in every module; a build of
-// every module on its own, with GOWORK=off, so that each still builds from
-// its go.mod and go.sum alone as a copy outside the workspace would; and
+// The checks are that git tracks no ELF or Mach-O file (build outputs
+// belong in bin/, which .gitignore ignores); gofmt on every Go file; go vet
+// in every module; a build of every module on its own, with GOWORK=off, so
+// that each still builds from its go.mod and go.sum alone as a copy outside
+// the workspace would; and
 // actionlint (github.com/rhysd/actionlint, run with `go tool`, pinned in
 // tools/go.mod, a module outside the workspace) on the GitHub Actions
 // workflows.
@@ -50,6 +52,7 @@ func Run(ctx context.Context, root string, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "lint: %-48s ok\n", name)
 	}
+	step("no tracked binaries (git ls-files)", TrackedBinaries(ctx, root))
 	step("gofmt -l", Gofmt(ctx, root))
 	for _, m := range mods {
 		step("go vet ("+m.Dir+")", Vet(ctx, root, m))
