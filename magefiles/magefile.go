@@ -2,23 +2,22 @@
 
 // The Mage targets of logplug. Run them from the repository root with
 // `go tool mage TARGET`; `go tool mage -l` lists them. The work is done by
-// package build, which the integration tests use too, and package bench;
-// this file only wires targets to them.
+// package build, which the integration tests use too, and package benchrun,
+// which runs the benchmark harness of the bench module; this file only wires
+// targets to them.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/magefile/mage/mg"
 
-	"github.com/logplug/logplug/magefiles/bench"
+	"github.com/logplug/logplug/magefiles/benchrun"
 	"github.com/logplug/logplug/magefiles/build"
 )
 
@@ -93,42 +92,19 @@ func quoteArgs(args []string) []string {
 	return out
 }
 
-// Bench measures every performance goal, prints the results table and writes it to BENCHMARKS.md (reads LOGPLUG_BENCH_SHORT, LOGPLUG_BENCH_KEEP, LOGPLUG_GOFLAGS).
+// Bench builds the host and plugins, then measures every performance goal with bench/cmd/bench, prints the results table and writes it to BENCHMARKS.md (reads LOGPLUG_BENCH_SHORT, LOGPLUG_BENCH_KEEP, LOGPLUG_GOFLAGS).
 //
 // It takes two to four minutes. With LOGPLUG_BENCH_SHORT set it takes one
 // round over fewer lines, skips the cold build and writes
 // bin/bench/BENCHMARKS-short.md instead: a check that everything runs,
 // whose figures are not those the goals are stated for. With
 // LOGPLUG_BENCH_KEEP set it keeps its temporary folder, with the copies of
-// the plugins, the test binaries and the input, and says where it is.
+// the plugins, the test binaries and the input, and says where it is. The
+// harness is run as `GOWORK=off go run ./cmd/bench` in bench/, with the
+// paths of what Build built and its build flags.
 func Bench(ctx context.Context) error {
-	root, err := filepath.Abs(".")
-	if err != nil {
-		return err
-	}
-	cfg := bench.ConfigFromEnv(root, os.Stdout)
-	out := "BENCHMARKS.md"
-	if cfg.Short() {
-		out = filepath.Join(bench.OutDir, "BENCHMARKS-short.md")
-	}
-	start := time.Now()
-	report, err := bench.Run(ctx, cfg)
-	if report != nil {
-		fmt.Printf("\n%s\n", report.Table())
-		if werr := os.WriteFile(out, []byte(report.Markdown()), 0o644); werr != nil {
-			err = errors.Join(err, werr)
-		}
-		fmt.Printf("bench: %s written in %s", out, time.Since(start).Round(time.Second))
-		switch missed := report.Missed(); len(missed) {
-		case 0:
-		case 1:
-			fmt.Print("; 1 row missed its goal or failed")
-		default:
-			fmt.Printf("; %d rows missed their goal or failed", len(missed))
-		}
-		fmt.Println()
-	}
-	return err
+	mg.CtxDeps(ctx, Build)
+	return benchrun.Run(ctx, ".", benchrun.SettingsFromEnv(), os.Stdout, os.Stderr)
 }
 
 // Clean removes bin/, the built host and plugins.
@@ -140,7 +116,7 @@ func Clean() error {
 // Test groups the test targets.
 type Test mg.Namespace
 
-// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race, and builds and vets the bench module.
+// Unit runs the unit tests of every module but integration, then those of api/plugintest and of every plugin again with -race, then those of the bench module with GOWORK=off.
 func (Test) Unit(ctx context.Context) error {
 	mods, err := build.Modules(".")
 	if err != nil {
@@ -157,9 +133,10 @@ func (Test) Unit(ctx context.Context) error {
 	if err := goTestRace(ctx); err != nil {
 		return err
 	}
-	// The bench module is outside the workspace (see bench/go.mod); its
-	// benchmarks run only under go tool mage bench, but they must compile.
-	return goTestEnv(ctx, "bench", []string{"GOWORK=off"}, "-run=^$")
+	// The bench module is outside the workspace (see bench/go.mod). Its
+	// tests are the harness's; its benchmarks run only under go tool mage
+	// bench (here they compile, and are not run).
+	return goTestEnv(ctx, benchrun.Module, []string{"GOWORK=off"})
 }
 
 // Integration builds the host and plugins, then runs the integration tests against them.

@@ -55,8 +55,11 @@ const HostPackage = "host/cmd/logplug"
 // subfolders holding a go.mod are the reference plugins.
 const PluginsDir = "plugins"
 
-// goFlags returns Flags followed by the extra flags from the environment.
-func goFlags() []string {
+// GoFlags returns the flags every artifact is built with: Flags followed by
+// the extra flags from $LOGPLUG_GOFLAGS. A program that builds binaries to
+// load the plugins, such as the benchmark harness in the bench module, gets
+// them from here.
+func GoFlags() []string {
 	return append(append([]string(nil), Flags...), strings.Fields(os.Getenv(extraFlagsEnv))...)
 }
 
@@ -143,7 +146,7 @@ func goCommand(ctx context.Context, verb, dir, out string, extraEnv, extraFlags 
 		return a, err
 	}
 	// extraFlags come last, so that they can override Flags (-trimpath=false).
-	args := append([]string{verb}, goFlags()...)
+	args := append([]string{verb}, GoFlags()...)
 	args = append(args, extraFlags...)
 	args = append(args, "-o", out, pkg)
 

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"go/parser"
@@ -219,7 +219,9 @@ func TestTemplatesCompile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		goRun(t, root, nil, "test", "-c", "-vet=off", "-overlay", overlay, "-o", filepath.Join(t.TempDir(), "logplug.test"), "./host/cmd/logplug")
+		// The bench module's tests run with GOWORK=off; the host's tests
+		// build in the workspace, as Run builds them.
+		goRun(t, root, workspace(root), "test", "-c", "-vet=off", "-overlay", overlay, "-o", filepath.Join(t.TempDir(), "logplug.test"), "./"+hostPackage)
 	})
 }
 

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/logplug/logplug/magefiles/build"
 )
 
 // Goals, as numbers.
@@ -70,9 +68,9 @@ func (r *runner) boundaryRows() {
 		row.Measured, row.Target, row.Verdict = ratio(x), fmt.Sprintf("≤ %.2f×", boundaryMax), verdict(x <= boundaryMax)
 		r.report.add(base, row)
 	}
-	r.report.note(1, "The same source is copied twice with two module paths: one copy is built as a plugin, the other is linked into a test binary that also loads the first (magefiles/bench/testdata/boundary_test.go). "+
+	r.report.note(1, "The same source is copied twice with two module paths: one copy is built as a plugin, the other is linked into a test binary that also loads the first (bench/harness/testdata/boundary_test.go). "+
 		"Both are called through the api.Logger interface, as a host calls them, with one message of three labels, writing to io.Discard: "+
-		"a hook function added to both copies (magefiles/bench/testdata/hooks) sets the logger's writer. Both copies are built with GOWORK=off from the same go.mod, so they share every module version. "+
+		"a hook function added to both copies (bench/harness/testdata/hooks) sets the logger's writer. Both copies are built with GOWORK=off from the same go.mod, so they share every module version. "+
 		"The benchmark alternates batches of 100 calls to each, so that the machine's load falls on both alike, and takes each one's median batch, which a batch that the scheduler interrupted does not move.")
 }
 
@@ -109,7 +107,7 @@ func (r *runner) hostRows() {
 		}
 		r.report.add(c)
 	} else {
-		r.missing(2, "through a Host, queued delivery", "the host in this tree has no queued delivery: set its option in queuedOptions, in magefiles/bench/testdata/boundary_test.go, the one place that needs it.")
+		r.missing(2, "through a Host, queued delivery", "the host in this tree has no queued delivery: set its option in queuedOptions, in bench/harness/testdata/boundary_test.go, the one place that needs it.")
 	}
 	r.report.note(2, "The statically linked copy of %s (see goal 1) is called directly, and through host.New(opts, &host.Plugin{...}).Info, which delivers with the host's panic guard and counts; "+
 		"the synchronous comparison alternates batches and takes medians, as in goal 1. "+
@@ -210,7 +208,7 @@ func (r *runner) runRows() {
 // report.
 func (r *runner) profile(ctx context.Context) error {
 	r.logf("profiling the pipeline")
-	out := filepath.Join(r.cfg.Root, OutDir)
+	out := r.cfg.OutDir
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -231,6 +229,7 @@ func (r *runner) profile(ctx context.Context) error {
 	pprof := func(args ...string) (string, error) {
 		c := exec.CommandContext(ctx, "go", append(append([]string{"tool", "pprof"}, args...), bin, prof)...)
 		c.Dir = r.cfg.Root
+		c.Env = append(os.Environ(), workspace(r.cfg.Root)...)
 		text, err := c.Output()
 		if err != nil {
 			return "", fmt.Errorf("go tool pprof %s: %w", strings.Join(args, " "), err)
@@ -249,7 +248,7 @@ func (r *runner) profile(ctx context.Context) error {
 		"CPU profile of BenchmarkPipeline/plugin: goal 4's pipeline with the plugin loaded, four times over the input. "+
 		"The profile and its test binary are kept in %s/: `go tool pprof %s/logplug.test %s/pipeline.cpu.pprof`.\n\n%s\n"+
 		"The functions with the most samples of their own (`go tool pprof -top`):\n\n```text\n%s```\n",
-		OutDir, OutDir, OutDir, stageTable(cum), trimPprofHeader(flat)))
+		r.rel(out), r.rel(out), r.rel(out), stageTable(cum), trimPprofHeader(flat)))
 	return nil
 }
 
@@ -332,13 +331,11 @@ func trimPprofHeader(s string) string {
 // reference plugins.
 func (r *runner) startup(ctx context.Context) error {
 	r.logf("goal 5: %d starts of each program", r.cfg.StartRuns)
-	root := r.cfg.Root
-	plugins := filepath.Join(root, build.BinDir, build.PluginsDir)
+	plugins, logplug := r.cfg.Plugins, r.cfg.Host
 	files, err := filepath.Glob(filepath.Join(plugins, "*.so"))
 	if err != nil {
 		return err
 	}
-	logplug := filepath.Join(root, build.BinDir, "logplug")
 	emit := proc{Dir: r.tmp, Args: []string{logplug, "emit", "--plugins", plugins,
 		"--set", "file.path=" + filepath.Join(r.tmp, "emit.log"), "--label", "user=sample", "Hello world!"}}
 	article := proc{Dir: r.tmp, Args: append([]string{r.articleHost}, files...)}
@@ -364,8 +361,8 @@ func (r *runner) startup(ctx context.Context) error {
 	r.report.note(5, "Wall time of each program from start to exit, %d starts each, interleaved. The article host (bench/articlehost) opens the same %d files, looks up LoggingPlugin, asserts its own interface and calls Info once on each: "+
 		"plugin.Open itself is the floor. `logplug emit` also discovers the folder, checks each file (its headers, build information and, through its symbol hash table, the symbols the checks need), reads the settings, configures each plugin (the file plugin opens its file), and flushes and closes them: the file plugin's Flush makes its file durable (fsync), which the article host never asks of it.",
 		r.cfg.StartRuns, len(files))
-	list := exec.CommandContext(ctx, logplug, "list", "--plugins", filepath.Join(build.BinDir, build.PluginsDir), "--set", "file.path="+filepath.Join(r.tmp, "list.log"))
-	list.Dir = root
+	list := exec.CommandContext(ctx, logplug, "list", "--plugins", r.rel(plugins), "--set", "file.path="+filepath.Join(r.tmp, "list.log"))
+	list.Dir = r.cfg.Root
 	if out, err := list.Output(); err == nil {
 		r.report.note(5, "`logplug list` shows how long opening each plugin took (OPEN):\n\n  ```text\n%s  ```", indent(string(out), "  "))
 	}
@@ -385,9 +382,7 @@ func indent(s, prefix string) string {
 
 // memory adds goal 6: peak RSS of logplug run with the four plugins.
 func (r *runner) memory(ctx context.Context) error {
-	root := r.cfg.Root
-	plugins := filepath.Join(root, build.BinDir, build.PluginsDir)
-	logplug := filepath.Join(root, build.BinDir, "logplug")
+	plugins, logplug := r.cfg.Plugins, r.cfg.Host
 	logFile := filepath.Join(r.tmp, "run.log")
 	rss := map[string]int64{}
 	for _, in := range []struct {
@@ -422,7 +417,7 @@ func (r *runner) memory(ctx context.Context) error {
 // builds with a warm and, if configured, an empty build cache.
 func (r *runner) buildTimes(ctx context.Context) error {
 	root := r.cfg.Root
-	mage := proc{Dir: root, Args: []string{"go", "tool", "mage", "build"}}
+	mage := proc{Dir: root, Args: []string{"go", "tool", "mage", "build"}, Env: workspace(root)}
 	r.logf("goal 7: go tool mage build, nothing changed")
 	var noop []float64
 	for range 3 {
@@ -451,11 +446,11 @@ func (r *runner) buildTimes(ctx context.Context) error {
 			continue
 		}
 		r.logf("goal 7: %s", f.label)
-		if err := removeArtifacts(root); err != nil {
+		if err := removeArtifacts(r.cfg.Host, r.cfg.Plugins); err != nil {
 			return err
 		}
 		p := mage
-		p.Env = f.env
+		p.Env = append(slices.Clone(mage.Env), f.env...)
 		res, err := p.run(ctx)
 		if err != nil {
 			r.report.fail(7, f.label, err)
@@ -469,19 +464,29 @@ func (r *runner) buildTimes(ctx context.Context) error {
 	return nil
 }
 
-// removeArtifacts removes bin/logplug and bin/plugins/*.so.
-func removeArtifacts(root string) error {
-	files, err := filepath.Glob(filepath.Join(root, build.BinDir, build.PluginsDir, "*.so"))
+// removeArtifacts removes the host and the plugins in the folder plugins.
+func removeArtifacts(host, plugins string) error {
+	files, err := filepath.Glob(filepath.Join(plugins, "*.so"))
 	if err != nil {
 		return err
 	}
-	files = append(files, filepath.Join(root, build.BinDir, "logplug"))
+	files = append(files, host)
 	for _, f := range files {
 		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
 			return err
 		}
 	}
 	return nil
+}
+
+// rel returns path relative to the repository root and slash-separated,
+// as the report names it, or path itself if it is outside the root.
+func (r *runner) rel(path string) string {
+	rel, err := filepath.Rel(r.cfg.Root, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return filepath.ToSlash(rel)
 }
 
 // sortedStrings returns s sorted.

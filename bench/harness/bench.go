@@ -1,7 +1,8 @@
-// Package bench measures logplug against the performance goals of issue 8
-// and writes the results table: the plugin boundary, what the host adds,
+// Package harness measures logplug against the performance goals of issue
+// 8 and writes the results table: the plugin boundary, what the host adds,
 // go-plugin as the peer, `logplug run` end to end, start-up, memory and
-// build time. `go tool mage bench` runs it.
+// build time. Its command, bench/cmd/bench, is what `go tool mage bench`
+// runs, once it has built the host and the plugins.
 //
 // Every goal is a ratio of figures measured side by side in one run: the
 // benchmarks and programs being compared run in the same round, one after
@@ -23,9 +24,11 @@
 //   - the programs it times (goals 4 to 7): bin/logplug itself, jq, the
 //     bench module's articlehost, and go tool mage build.
 //
-// Test binaries that load plugins are built with the host's settings by
-// package build, like every other artifact.
-package bench
+// The host and the plugins are built by Mage, which passes their paths in
+// [Config]. The test binaries and programs that load plugins are built here
+// with Config.GoFlags, the host's build flags, which Mage passes too: they
+// are defined once, in package build of the magefiles module.
+package harness
 
 import (
 	"context"
@@ -39,14 +42,23 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
-	"github.com/logplug/logplug/magefiles/build"
 )
 
 // Config says what Run measures.
 type Config struct {
 	// Root is the repository root, an absolute path.
 	Root string
+	// Host is the host program that `go tool mage build` built
+	// (bin/logplug), and Plugins the folder of the plugins it built
+	// (bin/plugins): absolute paths.
+	Host, Plugins string
+	// OutDir is the folder, an absolute path, where Run keeps the CPU
+	// profile of goal 4 and the test binary it came from.
+	OutDir string
+	// GoFlags are the go build flags that the host and the plugins were
+	// built with; every program and test binary that loads a plugin is
+	// built with them too.
+	GoFlags []string
 	// Log receives one line per step.
 	Log io.Writer
 	// Rounds is how many times each comparison is repeated.
@@ -65,48 +77,37 @@ type Config struct {
 	KeepTemp bool
 }
 
-// DefaultConfig returns the configuration the goals are stated for.
-func DefaultConfig(root string, log io.Writer) Config {
-	return Config{Root: root, Log: log, Rounds: 5, Lines: 1_000_000, BenchTime: "500ms", StartRuns: 20, ColdBuild: true}
+// DefaultConfig returns the configuration the goals are stated for, with
+// no paths.
+func DefaultConfig(log io.Writer) Config {
+	return Config{Log: log, Rounds: 5, Lines: 1_000_000, BenchTime: "500ms", StartRuns: 20, ColdBuild: true}
 }
 
 // ShortConfig returns a configuration for a quick check that everything
-// runs, whose figures are not those the goals are stated for.
-func ShortConfig(root string, log io.Writer) Config {
-	return Config{Root: root, Log: log, Rounds: 1, Lines: 100_000, BenchTime: "100ms", StartRuns: 3}
-}
-
-// Environment variables that [ConfigFromEnv] reads; set to any value, each
-// turns its setting on.
-const (
-	// shortEnv selects the short configuration.
-	shortEnv = "LOGPLUG_BENCH_SHORT"
-	// keepEnv keeps the temporary folder.
-	keepEnv = "LOGPLUG_BENCH_KEEP"
-)
-
-// ConfigFromEnv returns [DefaultConfig], or [ShortConfig] when
-// $LOGPLUG_BENCH_SHORT is set, keeping the temporary folder when
-// $LOGPLUG_BENCH_KEEP is set. It is the one place that reads the environment
-// for the benchmarks.
-func ConfigFromEnv(root string, log io.Writer) Config {
-	c := DefaultConfig(root, log)
-	if os.Getenv(shortEnv) != "" {
-		c = ShortConfig(root, log)
-	}
-	c.KeepTemp = os.Getenv(keepEnv) != ""
-	return c
+// runs, whose figures are not those the goals are stated for, with no
+// paths.
+func ShortConfig(log io.Writer) Config {
+	return Config{Log: log, Rounds: 1, Lines: 100_000, BenchTime: "100ms", StartRuns: 3}
 }
 
 // Short reports whether the configuration is not the one the goals are
 // stated for.
 func (c Config) Short() bool {
-	return c.Lines != DefaultConfig("", nil).Lines || c.Rounds < DefaultConfig("", nil).Rounds
+	return c.Lines != DefaultConfig(nil).Lines || c.Rounds < DefaultConfig(nil).Rounds
 }
 
-// OutDir is the folder, relative to the repository root, where Run keeps
-// the CPU profile of goal 4 and the test binary it came from.
-const OutDir = "bin/bench"
+// check returns an error naming the first path setting that is missing.
+func (c Config) check() error {
+	for _, p := range []struct{ name, path string }{{"Root", c.Root}, {"Host", c.Host}, {"Plugins", c.Plugins}, {"OutDir", c.OutDir}} {
+		if !filepath.IsAbs(p.path) {
+			return fmt.Errorf("Config.%s is %q, want an absolute path", p.name, p.path)
+		}
+	}
+	if _, err := os.Stat(c.Host); err != nil {
+		return fmt.Errorf("%w (build the host first: go tool mage build)", err)
+	}
+	return nil
+}
 
 // The plugins of goal 1, and the one the other goals use.
 var (
@@ -136,6 +137,9 @@ type runner struct {
 // reported in the table and the others still run; the error joins the
 // failures.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	tmp, err := os.MkdirTemp("", "logplug-bench-")
 	if err != nil {
 		return nil, err
@@ -148,7 +152,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &runner{cfg: cfg, tmp: tmp, report: &Report{}, samples: samples{},
 		pluginCopies: map[string]string{}, boundaryBins: map[string]string{}}
 	r.setup()
-	before, err := pluginBuildLists(cfg.Root)
+	before, err := pluginBuildLists(cfg.Plugins)
 	if err != nil {
 		return r.report, err
 	}
@@ -162,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.peerRows()
 	r.runRows()
 	errs = append(errs, r.profile(ctx), r.startup(ctx), r.memory(ctx), r.buildTimes(ctx))
-	after, err := pluginBuildLists(cfg.Root)
+	after, err := pluginBuildLists(cfg.Plugins)
 	errs = append(errs, err)
 	r.checkBuildLists(before, after)
 	return r.report, errors.Join(errs...)
@@ -203,14 +207,10 @@ func (r *runner) setup() {
 	}
 }
 
-// prepare builds the host, the plugins and every benchmark artifact, and
-// writes the input files.
+// prepare builds every benchmark artifact but the host and the plugins,
+// which Mage built, and writes the input files.
 func (r *runner) prepare(ctx context.Context) error {
 	root := r.cfg.Root
-	r.logf("building the host and the plugins")
-	if _, err := build.All(ctx, root); err != nil {
-		return err
-	}
 	r.lines = filepath.Join(r.tmp, "lines.jsonl")
 	r.fewLines = filepath.Join(r.tmp, "few-lines.jsonl")
 	r.logf("writing %d input lines to %s", r.cfg.Lines, r.lines)
@@ -226,14 +226,13 @@ func (r *runner) prepare(ctx context.Context) error {
 		r.logf("jq is not installed: goal 4 compares logplug run with `jq -c .`; install it (apt-get install jq, or brew install jq) and run again. Going on without it.")
 	}
 
+	b := builder{flags: r.cfg.GoFlags}
 	gowork := []string{"GOWORK=off"}
-	var arts []build.Artifact
-	add := func(a build.Artifact, err error) error {
+	add := func(a artifact, err error) error {
 		if err != nil {
 			return err
 		}
-		arts = append(arts, a)
-		r.logf("built %s in %.1fs", filepath.Base(a.Path), a.Took.Seconds())
+		r.logf("built %s in %.1fs", filepath.Base(a.path), a.took.Seconds())
 		return nil
 	}
 	for _, name := range boundaryPlugins {
@@ -252,11 +251,11 @@ func (r *runner) prepare(ctx context.Context) error {
 			return err
 		}
 		r.pluginCopies[name] = filepath.Join(r.tmp, name+".so")
-		if err := add(build.PluginAt(ctx, pluginDir, r.pluginCopies[name], gowork, nil)); err != nil {
+		if err := add(b.plugin(ctx, pluginDir, r.pluginCopies[name], gowork)); err != nil {
 			return err
 		}
 		r.boundaryBins[name] = filepath.Join(r.tmp, name+".test")
-		if err := add(build.TestBinary(ctx, staticDir, ".", r.boundaryBins[name], gowork, nil)); err != nil {
+		if err := add(b.testBinary(ctx, staticDir, ".", r.boundaryBins[name], gowork)); err != nil {
 			return err
 		}
 	}
@@ -266,7 +265,7 @@ func (r *runner) prepare(ctx context.Context) error {
 		return err
 	}
 	r.pipelineBin = filepath.Join(r.tmp, "logplug.test")
-	if err := add(build.TestBinary(ctx, root, "./"+build.HostPackage, r.pipelineBin, nil, []string{"-overlay", overlay})); err != nil {
+	if err := add(b.testBinary(ctx, root, "./"+hostPackage, r.pipelineBin, workspace(root), "-overlay", overlay)); err != nil {
 		return err
 	}
 
@@ -274,13 +273,13 @@ func (r *runner) prepare(ctx context.Context) error {
 	r.peerBin = filepath.Join(r.tmp, "peer")
 	r.peerTestBin = filepath.Join(r.tmp, "rpcpeer.test")
 	r.articleHost = filepath.Join(r.tmp, "articlehost")
-	if err := add(build.ProgramAt(ctx, benchMod, "./rpcpeer/cmd/peer", r.peerBin, gowork)); err != nil {
+	if err := add(b.program(ctx, benchMod, "./rpcpeer/cmd/peer", r.peerBin, gowork)); err != nil {
 		return err
 	}
-	if err := add(build.TestBinary(ctx, benchMod, "./rpcpeer", r.peerTestBin, gowork, nil)); err != nil {
+	if err := add(b.testBinary(ctx, benchMod, "./rpcpeer", r.peerTestBin, gowork)); err != nil {
 		return err
 	}
-	return add(build.ProgramAt(ctx, benchMod, "./articlehost", r.articleHost, gowork))
+	return add(b.program(ctx, benchMod, "./articlehost", r.articleHost, gowork))
 }
 
 // goBench runs a test binary's benchmarks once and records the results
@@ -324,7 +323,7 @@ func (r *runner) rounds(ctx context.Context) error {
 	if err := os.MkdirAll(onlyMain, 0o755); err != nil {
 		return err
 	}
-	if err := copyFile(filepath.Join(r.cfg.Root, build.BinDir, build.PluginsDir, mainPlugin+".so"), filepath.Join(onlyMain, mainPlugin+".so")); err != nil {
+	if err := copyFile(filepath.Join(r.cfg.Plugins, mainPlugin+".so"), filepath.Join(onlyMain, mainPlugin+".so")); err != nil {
 		return err
 	}
 	soEnv := "LOGPLUG_BENCH_PLUGIN=" + r.pluginCopies[mainPlugin]
@@ -342,8 +341,7 @@ func (r *runner) rounds(ctx context.Context) error {
 			soEnv, "LOGPLUG_BENCH_PEER="+r.peerBin))
 		keep("goal 4, pipeline", r.goBench(ctx, "", r.pipelineBin, "^BenchmarkPipeline$", "1x",
 			soEnv, "LOGPLUG_BENCH_LINES="+r.lines))
-		logplug := filepath.Join(r.cfg.Root, build.BinDir, "logplug")
-		res, err := proc{Args: []string{logplug, "run", "--plugins", onlyMain}, Dir: r.tmp, Stdin: r.lines}.run(ctx)
+		res, err := proc{Args: []string{r.cfg.Host, "run", "--plugins", onlyMain}, Dir: r.tmp, Stdin: r.lines}.run(ctx)
 		keep("goal 4, logplug run", err)
 		if err == nil {
 			r.samples.put("logplug run", "ns/op", float64(res.Wall.Nanoseconds()))
@@ -368,10 +366,10 @@ func copyFile(src, dst string) error {
 	return os.WriteFile(dst, data, 0o644)
 }
 
-// pluginBuildLists returns, for each built plugin, the module versions it
-// was built with, one "path version" line each.
-func pluginBuildLists(root string) (map[string]string, error) {
-	files, err := filepath.Glob(filepath.Join(root, build.BinDir, build.PluginsDir, "*.so"))
+// pluginBuildLists returns, for each plugin in the folder dir, the module
+// versions it was built with, one "path version" line each.
+func pluginBuildLists(dir string) (map[string]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.so"))
 	if err != nil {
 		return nil, err
 	}
