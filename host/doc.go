@@ -16,8 +16,10 @@
 //
 //	h.Info("service started", map[string]string{"port": "8080"})
 //
-// [Open] loads each file with [Load], passes each plugin its settings, and
-// returns a [Host], one value that sends every message to every plugin that
+// [Open] takes each file through the load pipeline of package load (trust
+// checks, a private copy when pins or signatures are in force, inspection
+// of that copy, conflicts with the other plugins, then plugin.Open), passes
+// each plugin its settings, and returns a [Host], one value that sends every message to every plugin that
 // loaded, in order, with [Host.Log], [Host.Debug], [Host.Info], [Host.Warn],
 // [Host.Error] or [Host.Send]. A plugin that fails to load or to configure is
 // reported and left out; the others work. [Host.Plugins] reports on each

@@ -55,6 +55,9 @@ type Status struct {
 	// Err says why the plugin was not loaded, could not be configured, or
 	// was quarantined; it is nil for a plugin that is working.
 	Err error
+	// CopyOf is set for a file that is a byte-identical copy of another
+	// plugin file, named here, which was loaded in its place; Err is nil.
+	CopyOf string
 	// OpenTime is how long opening the plugin took.
 	OpenTime time.Duration
 	// Counts are the plugin's message counts so far.
@@ -62,9 +65,9 @@ type Status struct {
 }
 
 // Loaded reports whether the plugin was loaded and configured (and may
-// have been quarantined since).
+// have been quarantined since). A copy of another file was not.
 func (s Status) Loaded() bool {
-	return s.Err == nil || errors.Is(s.Err, ErrQuarantined) || errors.Is(s.Err, ErrStuck)
+	return s.CopyOf == "" && (s.Err == nil || errors.Is(s.Err, ErrQuarantined) || errors.Is(s.Err, ErrStuck))
 }
 
 // Counts counts what happened to the messages sent to one plugin.

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/host/load"
 )
 
 // Open loads the plugins that opts names and returns a Host that delivers to
@@ -14,32 +15,35 @@ import (
 // reported to opts.ErrorLog and in [Host.Plugins]; the others still load.
 // Open returns an error only if opts.Dir cannot be read.
 //
-// Before opening any file, Open checks them all as [Load] does (see
-// package plugincheck), and also refuses every file built from the same
-// main package path as another: none of those is opened. A file named
+// Every file goes through the pipeline of package load: the trust checks
+// of opts, a private copy when opts pins or signs the plugins, the checks
+// of package plugincheck on that copy (against the running program, and
+// against every other plugin: two files built from the same plugin path
+// are both refused, none of them opened; a byte-identical copy of another
+// file is reported and not loaded again), then plugin.Open. A file named
 // twice, by Dir and Paths or through a link, is loaded once.
 func Open(opts Options) (*Host, error) {
 	var paths []string
 	if opts.Dir != "" {
-		found, err := Discover(opts.Dir)
+		found, err := load.Discover(opts.Dir)
 		if err != nil {
 			return nil, err
 		}
 		paths = found
 	}
-	paths = append(paths, opts.Paths...)
+	paths = load.UniquePaths(append(paths, opts.Paths...))
 
 	h := newHost(opts)
-	g := newGuard(opts, h.errorLog)
-	paths = uniquePaths(paths)
-	checks := preflight(paths)
-	for i, path := range paths {
-		p, err := g.load(path, checks[i])
-		if err != nil {
-			h.add(Status{Path: path, Name: nameFromPath(path)}, nil, err)
-			continue
+	for _, c := range load.New(opts.loadOptions(h.errorLog)).Load(paths) {
+		switch {
+		case c.CopyOf != "":
+			h.errorLog.Print(c.CopyMessage())
+			h.statuses = append(h.statuses, Status{Path: c.Path, Name: load.NameFromPath(c.Path), CopyOf: c.CopyOf})
+		case c.Err != nil:
+			h.add(Status{Path: c.Path, Name: load.NameFromPath(c.Path)}, nil, c.Err)
+		default:
+			h.addPlugin(c.Plugin, opts.Settings)
 		}
-		h.addPlugin(p, opts.Settings)
 	}
 	h.start()
 	return h, nil

@@ -5,6 +5,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/logplug/logplug/host/load"
 	"github.com/logplug/logplug/host/trust"
 )
 
@@ -68,8 +69,8 @@ type Options struct {
 	// than root or the host's user could change it, or a folder or symlink
 	// on the way to it (see [trust.Checker]), and when it is a symlink to a
 	// file outside its folder. The fields below relax those checks or add
-	// others. A refused file is never opened; its [Status.Err] is a
-	// *[LoadError] whose Fix says what to do.
+	// others (see [load.Options]). A refused file is never opened; its
+	// [Status.Err] is a *[LoadError] whose Fix says what to do.
 
 	// InsecurePermissions loads plugins that fail the permission check
 	// anyway, reporting each to ErrorLog as a warning.
@@ -86,10 +87,28 @@ type Options struct {
 	// signed each plugin file: FILE.sig must hold a valid signature of FILE
 	// (see [trust.Sign]), or FILE is refused.
 	TrustedKeys []ed25519.PublicKey
+	// Hints names the ways around a refusal that the fixes in errors
+	// suggest; the zero value names the fields of Options. A program that
+	// takes these options from its users' flags names the flags.
+	Hints load.Hints
 
 	// FlushWhenIdle is the caller's promise to call [Host.Idle] whenever it
 	// has no message ready to send, and Close at the end. The host passes
 	// the promise on to each plugin that can hold messages in a buffer (see
 	// [api.Holder]), and Idle flushes those plugins.
 	FlushWhenIdle bool
+}
+
+// loadOptions returns the options of the load pipeline; the warnings of the
+// trust checks go to errorLog.
+func (o Options) loadOptions(errorLog *log.Logger) load.Options {
+	return load.Options{
+		Dir:                 o.Dir,
+		InsecurePermissions: o.InsecurePermissions,
+		FollowSymlinks:      o.FollowSymlinks,
+		Pins:                o.Pins,
+		TrustedKeys:         o.TrustedKeys,
+		Warnings:            errorLog,
+		Hints:               o.Hints,
+	}
 }

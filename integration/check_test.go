@@ -335,11 +335,11 @@ func diagnoses(t *testing.T) map[string][]string {
 		"nosymbol.so":   {"exports no LoggingPlugin; it exports Logger, NewLogger; fix: declare a package-level variable `var LoggingPlugin = yourLogger{}` in the plugin's main package"},
 		"twin-a.so":     {"is built from the same main package path, example.com/logplug-fixtures/twin, as " + filepath.Join(checkDir, "twin-b.so") + "; Go loads only one plugin per path; fix: rename the module of one of them (the module line of its go.mod) and rebuild it"},
 		"twin-b.so":     {"is built from the same main package path, example.com/logplug-fixtures/twin, as " + filepath.Join(checkDir, "twin-a.so") + "; Go loads only one plugin per path; fix: rename the module of one of them (the module line of its go.mod) and rebuild it"},
-		// Found once the plugin is open (by check in a child process).
+		// Found once the plugin is open (by check --probe, in a child process).
 		"wrongtype.so": {"LoggingPlugin does not have the methods of a logger: *main.logger lacks Warn; has Log(string), want Log(string, map[string]string); fix: give it the methods Info(string, map[string]string), Log(string, map[string]string), Warn(string, map[string]string)"},
 		"initpanic.so": {"plugin panicked while initialising package example.com/logplug-fixtures/initpanic: initpanic: no configuration found; fix: fix the init functions and package-level variables of example.com/logplug-fixtures/initpanic"},
 		"panicdep.so":  {"plugin panicked while initialising package " + shaky + ": shaky: cannot reach the log server; fix: fix the init functions and package-level variables of " + shaky},
-		// check opens skew.so alone, in a child process; run, after
+		// check --probe opens skew.so alone, in a child process; run, after
 		// panicdep.so, would abort, so it refuses to open it.
 		"skew.so": {"plugin panicked while initialising package " + shaky + ": shaky: cannot reach the log server; fix: fix the init functions and package-level variables of " + shaky},
 	}
@@ -368,7 +368,7 @@ func goodPlugins(t *testing.T) []string {
 }
 
 func TestCheckExplainsEveryPluginThatWontLoad(t *testing.T) {
-	r := runAs(t, "", "check", "--plugins", checkDir)
+	r := runAs(t, "", "check", "--probe", "--plugins", checkDir)
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
 	}
@@ -401,12 +401,12 @@ func TestCheckExplainsEveryPluginThatWontLoad(t *testing.T) {
 	if wantErr := fmt.Sprintf("logplug check: %d of %d plugins won't load\n", len(want), len(want)+len(good)); r.stderr != wantErr {
 		t.Errorf("stderr = %q, want %q", r.stderr, wantErr)
 	}
-	t.Logf("$ logplug check --plugins %s\n%s%s(exit %d)", checkDir, r.stdout, r.stderr, r.code)
+	t.Logf("$ logplug check --probe --plugins %s\n%s%s(exit %d)", checkDir, r.stdout, r.stderr, r.code)
 }
 
 func TestCheckJSONHasTheSameFindings(t *testing.T) {
-	text := runAs(t, "", "check", "--plugins", checkDir)
-	js := runAs(t, "", "check", "--json", "--plugins", checkDir)
+	text := runAs(t, "", "check", "--probe", "--plugins", checkDir)
+	js := runAs(t, "", "check", "--probe", "--json", "--plugins", checkDir)
 	if js.code != text.code {
 		t.Errorf("exit %d with --json, %d without", js.code, text.code)
 	}
@@ -544,7 +544,7 @@ func TestCheckCommandLine(t *testing.T) {
 		stdout    string
 		stderrHas string
 	}{
-		{"good files", []string{"check", good, filepath.Join(checkDir, "minimal.so")}, 0,
+		{"good files", []string{"check", "--probe", good, filepath.Join(checkDir, "minimal.so")}, 0,
 			good + ": ok (article)\n" + filepath.Join(checkDir, "minimal.so") + ": ok (minimal)\n", ""},
 		{"a bad file", []string{"check", filepath.Join(checkDir, "empty.so")}, 1,
 			filepath.Join(checkDir, "empty.so") + ": is empty (0 bytes); fix: rebuild it, or copy it again\n", "1 of 1 plugins won't load"},
@@ -567,7 +567,7 @@ func TestCheckSurvivesPluginsThatCrashOrHang(t *testing.T) {
 	// Neither file may go near run: one kills the process that loads it,
 	// the other never returns from init.
 	crashes, hangs, article := fixture("crashes"), fixture("hangs"), fixture("article")
-	r := logplug(t, "", "check", "--timeout", "2s", crashes, hangs, article)
+	r := logplug(t, "", "check", "--probe", "--timeout", "2s", crashes, hangs, article)
 	want := crashes + ": crashed the process that loaded it: panic: crashes: the connection pool failed (exit status 2); fix: fix the plugin's init functions; to see the whole message, run: logplug emit --plugin " + crashes + " test\n" +
 		hangs + ": did not finish loading within 2s: its init functions block; fix: make its init functions return promptly (start long work in Configure or a goroutine), or raise --timeout\n" +
 		article + ": ok (article)\n"

@@ -176,6 +176,14 @@ func TestJunkPluginDoesNotStopTheOthers(t *testing.T) {
 			t.Errorf("list output lacks %q:\n%s", want, l.stdout)
 		}
 	}
+
+	// With --strict, list prints the same table (its open times aside),
+	// then fails.
+	s := logplug(t, "", "list", "--strict", "--plugins", dir)
+	wantErr := "logplug list: --strict: 1 plugins failed and 0 settings name no plugin (see above); nothing was sent\n"
+	if s.code != 1 || strings.Count(s.stdout, "\n") != strings.Count(l.stdout, "\n") || !strings.Contains(s.stdout, "junk: ") || s.stderr != wantErr {
+		t.Errorf("list --strict: exit %d, stdout:\n%s\nstderr %q; want exit 1, the table of list and %q", s.code, s.stdout, s.stderr, wantErr)
+	}
 }
 
 func TestNoPlugins(t *testing.T) {

@@ -243,7 +243,7 @@ func TestCollisions(t *testing.T) {
 		{File: file("e.so", "")},
 		{File: file("f.so", "")},
 	}
-	collisions(results)
+	samePath(results)
 	var got []string
 	for _, r := range results {
 		for _, f := range r.Findings {

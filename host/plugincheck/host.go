@@ -68,23 +68,13 @@ func Self() (*Host, error) {
 	return self.host, self.err
 }
 
-// Check inspects each file and compares it with the host, as if they were
-// to be opened in the order given; no file is opened. Beyond [Inspect] and
-// [Host.Compare], it looks at the files together:
-//
-//   - A package that the host does not link but two plugins do must be
-//     the same in both: the first plugin opened defines it for the whole
-//     process, and the Go runtime refuses the second if its copy differs.
-//   - Two files built from the same main package path can't both load:
-//     both are named, and neither passes.
-//
-// Only files that pass every other check count for these: a file that
-// won't be opened can't get in the way of another. Results are in the
-// order of paths.
+// Check inspects each file and compares it with the host and with the
+// others, as if they were to be opened in the order given (see [Set.Check]);
+// no file is opened. Results are in the order of paths.
 func (h *Host) Check(paths []string) []Result {
-	hc := h.memo()
 	results := make([]Result, len(paths))
-	defined := map[string]definition{} // packages the plugins before define
+	var files []*File
+	var at []int
 	// One file after the other: reading a file takes a fraction of a
 	// millisecond, and on the 2-core machine logplug is measured on, the
 	// host started faster reading the files one by one, all before it
@@ -93,15 +83,14 @@ func (h *Host) Check(paths []string) []Result {
 	// and from plugin.Open.
 	for i, path := range paths {
 		f, findings := Inspect(path)
-		if len(findings) == 0 {
-			findings = hc.Compare(f)
-		}
-		if len(findings) == 0 {
-			findings = hc.comparePlugins(f, defined)
-		}
 		results[i] = Result{File: f, Findings: findings}
+		if len(findings) == 0 {
+			files, at = append(files, f), append(at, i)
+		}
 	}
-	collisions(results)
+	for k, r := range h.NewSet().Check(files) {
+		results[at[k]] = r
+	}
 	return results
 }
 
@@ -172,31 +161,6 @@ func moduleOf(f *File, pkg string) *debug.Module {
 	return best
 }
 
-// collisions adds a finding to every result that passed so far and shares
-// its main package path with another such result.
-func collisions(results []Result) {
-	byPluginPath := map[string][]int{}
-	for i, r := range results {
-		if pp := r.File.PluginPath; pp != "" && r.OK() {
-			byPluginPath[pp] = append(byPluginPath[pp], i)
-		}
-	}
-	for pp, same := range byPluginPath {
-		if len(same) < 2 {
-			continue
-		}
-		for _, i := range same {
-			var others []string
-			for _, j := range same {
-				if j != i {
-					others = append(others, results[j].File.Path)
-				}
-			}
-			results[i].Findings = append(results[i].Findings, Collision(results[i].File.Path, pp, others...))
-		}
-	}
-}
-
 // memo returns a copy of h that remembers the fingerprints it looks up, for
 // the span of one Check: no plugin is opened meanwhile, so what the running
 // program defines does not change.
@@ -229,7 +193,13 @@ type Result struct {
 	// Findings are the reasons the file won't load; none for a file that
 	// passes.
 	Findings []Finding
+	// CopyOf names the file this one is a byte-identical copy of (same
+	// plugin path, same SHA-256): one that passed before it, which is
+	// loaded in its place. A copy has no findings, and is not opened: the
+	// Go runtime holds one plugin per plugin path.
+	CopyOf string
 }
 
-// OK reports whether the file passed every check.
-func (r Result) OK() bool { return len(r.Findings) == 0 }
+// OK reports whether the file passed every check and is to be opened: it
+// has no findings and is not a copy of another file.
+func (r Result) OK() bool { return len(r.Findings) == 0 && r.CopyOf == "" }

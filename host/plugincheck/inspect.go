@@ -30,6 +30,7 @@
 package plugincheck
 
 import (
+	"crypto/sha256"
 	"debug/buildinfo"
 	"debug/elf"
 	"debug/macho"
@@ -65,8 +66,13 @@ type File struct {
 	// a Go binary.
 	Build *debug.BuildInfo
 	// PluginPath is the path the Go runtime knows a plugin by: its main
-	// package's import path. Empty for a file that is not a Go plugin.
+	// package's import path, or the path the plugin was linked with
+	// (-ldflags=-pluginpath=P), as the file records it. Empty for a file
+	// that is not a Go plugin.
 	PluginPath string
+	// PluginPathSet reports that PluginPath was set with -pluginpath and
+	// differs from the main package's import path.
+	PluginPathSet bool
 	// Exports are the names a plugin's main package exports, sorted; nil
 	// when they could not be read.
 	Exports []string
@@ -75,9 +81,11 @@ type File struct {
 	// them when it opens a plugin. Nil when they could not be read.
 	Packages map[string]string
 
-	elf       *elf.File   // the parsed headers of an ELF file
-	elfReader io.ReaderAt // the ELF file's contents
-	macho     *macho.File // the parsed headers of a Mach-O file
+	source    string             // where the bytes are read: Path, or a private copy of it
+	digest    *[sha256.Size]byte // the SHA-256 of the bytes, once computed
+	elf       *elf.File          // the parsed headers of an ELF file
+	elfReader io.ReaderAt        // the ELF file's contents
+	macho     *macho.File        // the parsed headers of a Mach-O file
 }
 
 // Inspect reads the file at path without opening it as a plugin: none of
@@ -85,10 +93,15 @@ type File struct {
 // plugin at all (a folder, unreadable, empty, not an object file,
 // truncated), the findings that say so. Whether the file suits a particular
 // host is for [Host.Compare].
-func Inspect(path string) (*File, []Finding) {
-	f := &File{Path: path}
+func Inspect(path string) (*File, []Finding) { return InspectAs(path, path) }
+
+// InspectAs is [Inspect] for a file whose bytes lie at path but that the
+// user knows by name, such as a private copy of it: the File and the
+// findings name it name, and path is where later checks read its bytes.
+func InspectAs(name, path string) (*File, []Finding) {
+	f := &File{Path: name, source: path}
 	found := func(problem, have, want, fix string) []Finding {
-		return []Finding{{File: path, Problem: problem, Have: have, Want: want, Fix: fix}}
+		return []Finding{{File: name, Problem: problem, Have: have, Want: want, Fix: fix}}
 	}
 	st, err := os.Stat(path)
 	switch {
@@ -154,6 +167,11 @@ func Inspect(path string) (*File, []Finding) {
 		}
 		if Setting(bi, "-buildmode") == "plugin" {
 			f.PluginPath = bi.Path
+			if f.elf != nil {
+				if pp, ok := elfPluginPath(f.elf, f.elfReader); ok && pp != bi.Path && bi.Path != "command-line-arguments" {
+					f.PluginPath, f.PluginPathSet = pp, true
+				}
+			}
 			readSymbols(f)
 		}
 	}

@@ -118,29 +118,16 @@ func (f *hostFlags) options(stderr io.Writer) (host.Options, error) {
 // --strict when any plugin failed or settings name a plugin that is not
 // there.
 func (f *hostFlags) open(stderr io.Writer) (*host.Host, error) {
-	opts, err := f.options(stderr)
+	h, problems, err := f.load(stderr)
 	if err != nil {
 		return nil, err
 	}
-	h, err := host.Open(opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w (set --plugins or $%s to the folder that holds your .so files)", err, pluginsEnv)
-	}
-	problems := unusedSettings(opts.Settings, h.Plugins())
 	for _, p := range problems {
 		fmt.Fprintf(stderr, "%s: %s\n", progName, p)
 	}
-	if f.strict {
-		failed := 0
-		for _, s := range h.Plugins() {
-			if !s.Loaded() {
-				failed++
-			}
-		}
-		if failed > 0 || len(problems) > 0 {
-			h.Close()
-			return nil, fmt.Errorf("--strict: %d plugins failed and %d settings name no plugin (see above); nothing was sent", failed, len(problems))
-		}
+	if err := f.strictError(h, problems); err != nil {
+		h.Close()
+		return nil, err
 	}
 	if h.Loaded() == 0 {
 		n := len(h.Plugins())
@@ -150,6 +137,39 @@ func (f *hostFlags) open(stderr io.Writer) (*host.Host, error) {
 		return nil, fmt.Errorf("no plugin loaded: all %d failed (see above)", n)
 	}
 	return h, nil
+}
+
+// load opens the plugins, reporting each failure to stderr, and returns
+// the host with a line for each setting that names no plugin found.
+func (f *hostFlags) load(stderr io.Writer) (*host.Host, []string, error) {
+	opts, err := f.options(stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (set --plugins or $%s to the folder that holds your .so files)", err, pluginsEnv)
+	}
+	return h, unusedSettings(opts.Settings, h.Plugins()), nil
+}
+
+// strictError returns, with --strict, the error for plugins that failed to
+// load and settings that name no plugin; nil without --strict or when
+// there are none. A copy of another plugin file is not a failure.
+func (f *hostFlags) strictError(h *host.Host, problems []string) error {
+	if !f.strict {
+		return nil
+	}
+	failed := 0
+	for _, s := range h.Plugins() {
+		if !s.Loaded() && s.CopyOf == "" {
+			failed++
+		}
+	}
+	if failed == 0 && len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--strict: %d plugins failed and %d settings name no plugin (see above); nothing was sent", failed, len(problems))
 }
 
 // unusedSettings returns a line for each plugin name in settings that

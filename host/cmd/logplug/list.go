@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/logplug/logplug/host"
+	"github.com/logplug/logplug/host/plugincheck"
 )
 
 func listCommand() *Command {
@@ -19,23 +20,23 @@ func listCommand() *Command {
 		Long: `
 List loads every plugin and prints a line for each: its name, version,
 whether it loaded, how long opening it took, and its file. Below the table,
-a line for each plugin that did not load says why.` + pluginFlagsHelp,
+a line for each plugin that did not load says why. With --strict, list
+exits 1 when any plugin failed, after the table.` + pluginFlagsHelp,
 		setFlags: hf.register,
 		Run: func(ctx context.Context, c *Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected arguments %q", args)
 			}
-			opts, err := hf.options(io.Discard)
-			if err != nil {
-				return err
-			}
-			h, err := host.Open(opts)
+			h, problems, err := hf.load(io.Discard) // the table says why a plugin failed
 			if err != nil {
 				return err
 			}
 			defer h.Close()
 			printStatuses(c.stdout, h.Plugins())
-			return nil
+			for _, p := range problems {
+				fmt.Fprintf(c.stderr, "%s: %s\n", progName, p)
+			}
+			return hf.strictError(h, problems)
 		},
 	}
 }
@@ -47,7 +48,10 @@ func printStatuses(w io.Writer, statuses []host.Status) {
 	fmt.Fprintln(tw, "NAME\tVERSION\tSTATUS\tOPEN\tFILE")
 	for _, s := range statuses {
 		status, open := "ok", s.OpenTime.Round(10*time.Microsecond).String()
-		if !s.Loaded() {
+		switch {
+		case s.CopyOf != "":
+			status, open = "copy", "-"
+		case !s.Loaded():
 			status, open = "failed", "-"
 		}
 		version := s.Version
@@ -58,7 +62,10 @@ func printStatuses(w io.Writer, statuses []host.Status) {
 	}
 	tw.Flush()
 	for _, s := range statuses {
-		if s.Err != nil {
+		switch {
+		case s.CopyOf != "":
+			fmt.Fprintf(w, "%s: %s\n", s.Name, plugincheck.CopyMessage(s.Path, s.CopyOf))
+		case s.Err != nil:
 			fmt.Fprintf(w, "%s: %v\n", s.Name, s.Err)
 		}
 	}

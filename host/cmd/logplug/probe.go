@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/logplug/logplug/host"
+	"github.com/logplug/logplug/host/load"
 	"github.com/logplug/logplug/host/plugincheck"
 )
 
 // probeCommand is the hidden first argument that makes logplug load one
-// plugin and report on it, as a child process of `logplug check`. A plugin
+// plugin and report on it, as a child process of `logplug check --probe`. A plugin
 // whose init functions panic, crash or hang the process only takes the
 // child down.
 const probeCommand = "__probe"
@@ -34,20 +35,31 @@ type probeResult struct {
 	Findings []plugincheck.Finding `json:"findings,omitempty"`
 }
 
-// probeMain is the child's side: it loads the plugin at path the way run
-// does and writes a probeResult to file descriptor 3.
+// probeMain is the child's side: it takes the plugin file through the
+// whole load pipeline, with the trust flags it is given, the way run does,
+// and writes a probeResult to file descriptor 3. Its arguments are
+// [--dir DIR] [trust flags] FILE.
 func probeMain(args []string) int {
 	out := os.NewFile(probeResultFD, "probe-result")
-	if len(args) != 1 || out == nil {
-		fmt.Fprintf(os.Stderr, "%s %s: an internal command of `%s check`; run that instead\n", progName, probeCommand, progName)
+	fs := flag.NewFlagSet(probeCommand, flag.ContinueOnError)
+	var tf trustFlags
+	tf.register(fs)
+	dir := fs.String("dir", "", "the folder pin names are relative to")
+	if out == nil || fs.Parse(args) != nil || fs.NArg() != 1 {
+		fmt.Fprintf(os.Stderr, "%s %s: an internal command of `%s check --probe`; run that instead\n", progName, probeCommand, progName)
 		return 2
 	}
+	path := fs.Arg(0)
 	var res probeResult
-	p, err := host.Load(args[0])
+	opts, err := tf.options(*dir, os.Stderr)
+	if err == nil {
+		var p *load.Plugin
+		if p, err = load.Load(path, opts); err == nil {
+			res.OK, res.Name, res.Version = true, p.Name, p.Version
+		}
+	}
 	if err != nil {
-		res.Findings = findingsOf(args[0], err)
-	} else {
-		res.OK, res.Name, res.Version = true, p.Name, p.Version
+		res.Findings = findingsOf(path, err)
 	}
 	if err := json.NewEncoder(out).Encode(res); err != nil {
 		fmt.Fprintf(os.Stderr, "%s %s: write the result: %v\n", progName, probeCommand, err)
@@ -56,21 +68,48 @@ func probeMain(args []string) int {
 	return 0
 }
 
-// probe loads the plugin at path in a child process running exe and
-// returns what it found. A child that crashes, exits without a result or
-// runs past timeout is a finding.
-func probe(ctx context.Context, exe, path string, timeout time.Duration) probeResult {
+// findingsOf turns an error of the load pipeline into findings.
+func findingsOf(path string, err error) []plugincheck.Finding {
+	var le *load.Error
+	if errors.As(err, &le) {
+		return le.AsFindings()
+	}
+	return []plugincheck.Finding{{File: path, Problem: err.Error()}}
+}
+
+// A prober opens plugin files in child processes running this program.
+type prober struct {
+	exe     string
+	args    []string // the child's flags
+	timeout time.Duration
+}
+
+// newProber returns a prober whose children make the trust checks that
+// trustArgs give, with pin names relative to dir, and get timeout each.
+func newProber(trustArgs []string, dir string, timeout time.Duration) (*prober, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find this program to run the plugins in a child process: %w", err)
+	}
+	return &prober{exe: exe, args: append([]string{"--dir", dir}, trustArgs...), timeout: timeout}, nil
+}
+
+// probe loads the plugin at path in a child process and returns what it
+// found. A child that crashes, exits without a result or runs past the
+// timeout is a finding.
+func (pr *prober) probe(ctx context.Context, path string) probeResult {
 	fail := func(problem, fix string) probeResult {
 		return probeResult{Findings: []plugincheck.Finding{{File: path, Problem: problem, Fix: fix}}}
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, pr.timeout)
 	defer cancel()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fail("can't be loaded in a child process: "+err.Error(), "")
 	}
 	defer r.Close()
-	cmd := exec.CommandContext(ctx, exe, probeCommand, path)
+	args := append(append([]string{probeCommand}, pr.args...), "--", path)
+	cmd := exec.CommandContext(ctx, pr.exe, args...)
 	cmd.ExtraFiles = []*os.File{w} // descriptor 3
 	var stderr headBuffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
@@ -87,7 +126,7 @@ func probe(ctx context.Context, exe, path string, timeout time.Duration) probeRe
 		return res
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fail(fmt.Sprintf("did not finish loading within %s: its init functions block", timeout),
+		return fail(fmt.Sprintf("did not finish loading within %s: its init functions block", pr.timeout),
 			"make its init functions return promptly (start long work in Configure or a goroutine), or raise --timeout")
 	}
 	return fail("crashed the process that loaded it: "+crashCause(stderr.String(), waitErr),

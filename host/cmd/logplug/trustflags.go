@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 
 	"github.com/logplug/logplug/host"
+	"github.com/logplug/logplug/host/load"
 	"github.com/logplug/logplug/host/trust"
 )
 
@@ -39,34 +41,78 @@ func (f *trustFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.keys, "trust", "load only plugins signed (FILE.so.sig) by the key in `PUBKEY` or another --trust key (repeatable)")
 }
 
-// apply sets the options the flags give, reading the pins file and the
-// public keys after checking that nobody but root and this user can change
-// them: whoever could change them could choose the plugins.
-func (f *trustFlags) apply(opts *host.Options, stderr io.Writer) error {
-	opts.InsecurePermissions = f.insecure
-	opts.FollowSymlinks = f.follow
+// commandHints name the command's flags and subcommands in the fixes of
+// the load pipeline's errors, where the library names its Options.
+var commandHints = load.Hints{
+	InsecurePermissions: "--insecure-permissions",
+	FollowSymlinks:      "--follow-symlinks",
+	Pin:                 progName + " pin",
+	Sign:                func(path string) string { return "sign it with a trusted key: " + progName + " sign --key KEY " + path },
+}
+
+// options returns the trust options the flags give, for plugins in dir,
+// reading the pins file and the public keys after checking that nobody but
+// root and this user can change them: whoever could change them could
+// choose the plugins. Warnings go to stderr.
+func (f *trustFlags) options(dir string, stderr io.Writer) (load.Options, error) {
+	opts := load.Options{
+		Dir:                 dir,
+		InsecurePermissions: f.insecure,
+		FollowSymlinks:      f.follow,
+		Warnings:            log.New(stderr, progName+": ", 0),
+		Hints:               commandHints,
+	}
 	checker := trust.NewChecker(os.Geteuid())
 	if f.pins != "" {
 		if err := f.check(checker, "pins file", f.pins, stderr); err != nil {
-			return err
+			return load.Options{}, err
 		}
 		pins, err := trust.ReadPinsFile(f.pins)
 		if err != nil {
-			return err
+			return load.Options{}, err
 		}
 		opts.Pins = pins
 	}
 	for _, name := range f.keys {
 		if err := f.check(checker, "public key", name, stderr); err != nil {
-			return err
+			return load.Options{}, err
 		}
 		key, err := trust.ReadPublicKeyFile(name)
 		if err != nil {
-			return err
+			return load.Options{}, err
 		}
 		opts.TrustedKeys = append(opts.TrustedKeys, key)
 	}
+	return opts, nil
+}
+
+// apply sets the trust fields of opts as the flags say (see options).
+func (f *trustFlags) apply(opts *host.Options, stderr io.Writer) error {
+	lo, err := f.options(opts.Dir, stderr)
+	if err != nil {
+		return err
+	}
+	opts.InsecurePermissions, opts.FollowSymlinks = lo.InsecurePermissions, lo.FollowSymlinks
+	opts.Pins, opts.TrustedKeys, opts.Hints = lo.Pins, lo.TrustedKeys, lo.Hints
 	return nil
+}
+
+// args returns the flags as arguments, to pass them on to a child process.
+func (f *trustFlags) args() []string {
+	var args []string
+	if f.insecure {
+		args = append(args, "--insecure-permissions")
+	}
+	if f.follow {
+		args = append(args, "--follow-symlinks")
+	}
+	if f.pins != "" {
+		args = append(args, "--pins", f.pins)
+	}
+	for _, k := range f.keys {
+		args = append(args, "--trust", k)
+	}
+	return args
 }
 
 // check refuses a file that fails the permission check, or warns about it

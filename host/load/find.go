@@ -1,4 +1,4 @@
-package host
+package load
 
 import (
 	"fmt"
@@ -27,8 +27,25 @@ func Discover(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// nameFromPath returns a plugin's fallback name: its file name without the
+// NameFromPath returns a plugin's fallback name: its file name without the
 // ".so" suffix.
-func nameFromPath(path string) string {
+func NameFromPath(path string) string {
 	return strings.TrimSuffix(filepath.Base(path), ".so")
+}
+
+// UniquePaths returns paths without repeats of a file, first spelling
+// first: the same file named twice would otherwise count as two plugins
+// with the same main package path.
+func UniquePaths(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		key := realPath(p)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, p)
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package host
+package load
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 const initPanicStack = `goroutine 1 [running]:
 runtime/debug.Stack()
 	runtime/debug/stack.go:26 +0x5e
-github.com/logplug/logplug/host.open.func1()
-	github.com/logplug/logplug/host/load.go:156 +0xb4
+github.com/logplug/logplug/host/load.openPlugin.func1()
+	github.com/logplug/logplug/host/load/open.go:156 +0xb4
 panic({0x6da8a0?, 0x7f09e9a6d1c0?})
 	runtime/panic.go:860 +0x14a
 example.com/logplug-fixtures/internal/shaky.connect(...)
@@ -27,8 +27,8 @@ plugin.open({0x3f16b43d8000, 0x1b})
 	plugin/plugin_dlopen.go:95 +0x53c
 plugin.Open(...)
 	plugin/plugin.go:84
-github.com/logplug/logplug/host.open({0x3f16b43d8000, 0x1b})
-	github.com/logplug/logplug/host/load.go:169 +0xf2
+github.com/logplug/logplug/host/load.openPlugin({0x3f16b43d8000, 0x1b})
+	github.com/logplug/logplug/host/load/open.go:169 +0xf2
 `
 
 func TestInitPanicPackage(t *testing.T) {
@@ -53,40 +53,30 @@ func TestInitPanicPackage(t *testing.T) {
 }
 
 func TestLoadRefusesPluginsAfterAnInitPanic(t *testing.T) {
-	// loadLocked must not open a plugin that links a package whose init
-	// panicked, nor one with a main package path the runtime holds; it
-	// refuses them before plugin.Open, so the files need not exist.
-	saved := opened.stuck
-	savedPaths := opened.pluginPaths
-	defer func() { opened.stuck, opened.pluginPaths = saved, savedPaths }()
-	opened.stuck = map[string]string{"example.com/f/internal/shaky": "plugins/panicdep.so"}
-	opened.pluginPaths = map[string]string{"example.com/f/article": "plugins/article.so"}
-
-	result := func(pp string, pkgs map[string]string) plugincheck.Result {
-		return plugincheck.Result{File: &plugincheck.File{Path: "plugins/x.so", PluginPath: pp, Packages: pkgs}}
+	// A registry must not open a plugin that links a package whose init
+	// panicked; it refuses it before plugin.Open, so the files need not
+	// exist.
+	reg := NewRegistry(&plugincheck.Host{})
+	reg.stuck = map[string]string{"example.com/f/internal/shaky": "plugins/panicdep.so"}
+	candidate := func(pkgs map[string]string) *Candidate {
+		return &Candidate{Path: "plugins/x.so", open: "plugins/x.so", File: &plugincheck.File{Path: "plugins/x.so", PluginPath: "example.com/f/skew", Packages: pkgs}}
 	}
 	tests := []struct {
 		name string
-		r    plugincheck.Result
+		c    *Candidate
 		want string
 	}{
-		{"links the package", result("example.com/f/skew", map[string]string{"example.com/f/internal/shaky": "00"}),
+		{"links the package", candidate(map[string]string{"example.com/f/internal/shaky": "00"}),
 			"plugins/x.so: links package example.com/f/internal/shaky, whose init panicked when plugins/panicdep.so was opened; opening it too would abort the process; fix: fix the init functions of example.com/f/internal/shaky and rebuild the plugins that link it, or remove panicdep.so"},
-		{"packages unknown", result("example.com/f/skew", nil),
+		{"packages unknown", candidate(nil),
 			"plugins/x.so: can't be opened safely: an init function panicked when plugins/panicdep.so was opened, and this file's packages can't be read to rule out that it links the same package; fix: fix the init functions of panicdep.so, or remove it"},
-		{"path already loaded", result("example.com/f/article", map[string]string{}),
-			"plugins/x.so: is built from the same main package path, example.com/f/article, as plugins/article.so (loaded already); Go loads only one plugin per path; fix: rename the module of one of them (the module line of its go.mod) and rebuild it"},
-		{"failed the checks", plugincheck.Result{File: &plugincheck.File{Path: "plugins/x.so"}, Findings: []plugincheck.Finding{
-			{File: "plugins/x.so", Problem: "is empty (0 bytes)", Fix: "rebuild it"},
-			{File: "plugins/x.so", Problem: "is something else"},
-		}}, "plugins/x.so: is empty (0 bytes); fix: rebuild it\nplugins/x.so: is something else"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := loadLocked("plugins/x.so", "plugins/x.so", tt.r)
-			var le *LoadError
+			p, err := reg.open(tt.c)
+			var le *Error
 			if p != nil || !errors.As(err, &le) || len(le.Findings) == 0 {
-				t.Fatalf("loadLocked = %v, %v; want a LoadError with findings", p, err)
+				t.Fatalf("open = %v, %v; want an Error with findings", p, err)
 			}
 			if got := err.Error(); got != tt.want {
 				t.Errorf("error:\n%s\nwant:\n%s", got, tt.want)
@@ -96,13 +86,29 @@ func TestLoadRefusesPluginsAfterAnInitPanic(t *testing.T) {
 			}
 		})
 	}
+	if _, ok := reg.byPath[realPath("plugins/x.so")]; ok {
+		t.Error("a refused file was recorded as opened")
+	}
+}
+
+func TestFindingsError(t *testing.T) {
+	err := findingsError("plugins/x.so", []plugincheck.Finding{
+		{File: "plugins/x.so", Problem: "is empty (0 bytes)", Fix: "rebuild it"},
+		{File: "plugins/x.so", Problem: "is something else"},
+	})
+	if got, want := err.Error(), "plugins/x.so: is empty (0 bytes); fix: rebuild it\nplugins/x.so: is something else"; got != want {
+		t.Errorf("error:\n%s\nwant:\n%s", got, want)
+	}
+	if err.Fix != "rebuild it" || err.Err.Error() != "is empty (0 bytes)" {
+		t.Errorf("Err %q and Fix %q are not the first finding's", err.Err, err.Fix)
+	}
 }
 
 func TestUniquePaths(t *testing.T) {
 	dir := t.TempDir()
-	got := uniquePaths([]string{dir + "/a.so", dir + "//a.so", dir + "/./b.so", dir + "/b.so", "rel.so", "./rel.so"})
+	got := UniquePaths([]string{dir + "/a.so", dir + "//a.so", dir + "/./b.so", dir + "/b.so", "rel.so", "./rel.so"})
 	want := []string{dir + "/a.so", dir + "/./b.so", "rel.so"}
 	if !slices.Equal(got, want) {
-		t.Errorf("uniquePaths = %v, want %v", got, want)
+		t.Errorf("UniquePaths = %v, want %v", got, want)
 	}
 }

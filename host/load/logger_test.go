@@ -1,4 +1,4 @@
-package host
+package load
 
 import (
 	"errors"
@@ -62,10 +62,10 @@ func TestAsLogger(t *testing.T) {
 		{"variable of the plugin's own interface type", &ifaceVar, ""},
 		{"variable of type api.Logger", &apiVar, ""},
 		{"pointer variable", &ptrToPtrVar, ""},
-		{"nil interface variable", &nilIface, "LoggingPlugin is a nil host.ownInterface"},
-		{"nil pointer variable", &nilPtr, "LoggingPlugin is a nil *host.ptrLogger"},
-		{"missing method", &noWarnVar, "does not have the methods of a logger: *host.noWarn lacks Warn"},
-		{"wrong signature", &wrongVar, "*host.wrongWarn has Warn(string), want Warn(string, map[string]string)"},
+		{"nil interface variable", &nilIface, "LoggingPlugin is a nil load.ownInterface"},
+		{"nil pointer variable", &nilPtr, "LoggingPlugin is a nil *load.ptrLogger"},
+		{"missing method", &noWarnVar, "does not have the methods of a logger: *load.noWarn lacks Warn"},
+		{"wrong signature", &wrongVar, "*load.wrongWarn has Warn(string), want Warn(string, map[string]string)"},
 		{"an int", &intVar, "*int lacks Info, Log, Warn"},
 		{"a func", &funcVar, "lacks Info, Log, Warn"},
 	}
@@ -94,13 +94,13 @@ func TestAsLogger(t *testing.T) {
 	}
 }
 
-func TestLoadErrorMessage(t *testing.T) {
+func TestErrorMessage(t *testing.T) {
 	tests := []struct {
-		err  *LoadError
+		err  *Error
 		want string
 	}{
-		{&LoadError{Path: "plugins/x.so", Err: errors.New("boom")}, "plugins/x.so: boom"},
-		{&LoadError{Path: "plugins/x.so", Err: ErrNoSymbol, Fix: "add it"}, "plugins/x.so: no exported symbol LoggingPlugin; fix: add it"},
+		{&Error{Path: "plugins/x.so", Err: errors.New("boom")}, "plugins/x.so: boom"},
+		{&Error{Path: "plugins/x.so", Err: ErrNoSymbol, Fix: "add it"}, "plugins/x.so: no exported symbol LoggingPlugin; fix: add it"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

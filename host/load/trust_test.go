@@ -1,4 +1,4 @@
-package host
+package load
 
 import (
 	"bytes"
@@ -14,13 +14,22 @@ import (
 	"github.com/logplug/logplug/host/trust"
 )
 
-// The files in these tests are not plugins. A file the guard lets through
+// The files in these tests are not plugins. A file the trust step lets through
 // reaches the checks of package plugincheck, which explain it with this
 // cause: that is how the tests see that it was let through. A refused file
 // is never read.
 const reachedOpen = `is not an ELF or Mach-O file: it starts with "junk"; fix: replace it with a plugin built with go build -buildmode=plugin, or remove it from the plugin folder`
 
-func TestGuard(t *testing.T) {
+// commandHints are the words of the logplug command, which the messages
+// below were first written in.
+var commandHints = Hints{
+	InsecurePermissions: "--insecure-permissions",
+	FollowSymlinks:      "--follow-symlinks",
+	Pin:                 "logplug pin",
+	Sign:                func(path string) string { return "sign it with a trusted key: logplug sign --key KEY " + path },
+}
+
+func TestTrust(t *testing.T) {
 	signer := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, ed25519.SeedSize))
 	stranger := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, ed25519.SeedSize))
 	trusted := []ed25519.PublicKey{signer.Public().(ed25519.PublicKey)}
@@ -188,33 +197,25 @@ func TestGuard(t *testing.T) {
 			t.Setenv("TMPDIR", private)
 
 			var logBuf bytes.Buffer
-			opts := Options{Dir: d + "/p", ErrorLog: log.New(&logBuf, "", 0)}
+			opts := Options{Dir: d + "/p", Warnings: log.New(&logBuf, "", 0), Hints: commandHints}
 			path := tt.setup(t, d, &opts)
-			opts.Paths = []string{path} // loaded once if Dir holds it too
-			h, err := Open(opts)
-			must(t, err)
-			var st *Status
-			for _, s := range h.Plugins() {
-				if s.Path == path {
-					st = &s
-				}
-			}
-			if st == nil || st.Err == nil {
-				t.Fatalf("no failure reported for %s: %+v", path, h.Plugins())
+			c := NewIn(NewRegistry(nil), opts).Load([]string{path})[0]
+			if c.Err == nil {
+				t.Fatalf("no failure reported for %s: %+v", path, c)
 			}
 			expand := strings.NewReplacer("D/", d+"/", "{H}", junkDigest.String()).Replace
-			if want := expand(tt.want); st.Err.Error() != want {
-				t.Errorf("error:\n got %s\nwant %s", st.Err, want)
+			if want := expand(tt.want); c.Err.Error() != want {
+				t.Errorf("error:\n got %s\nwant %s", c.Err, want)
 			}
-			if _, ok := st.Err.(*LoadError); !ok {
-				t.Errorf("error is a %T, want a *LoadError", st.Err)
+			if _, ok := c.Err.(*Error); !ok {
+				t.Errorf("error is a %T, want an *Error", c.Err)
 			}
-			wantLog := st.Err.Error() + "\n"
+			wantLog := ""
 			if tt.wantLog != "" {
-				wantLog = expand(tt.wantLog) + "\n" + wantLog
+				wantLog = expand(tt.wantLog) + "\n"
 			}
-			if got := logBuf.String(); !strings.HasSuffix(got, wantLog) {
-				t.Errorf("error log:\n%s\nwant it to end with\n%s", got, wantLog)
+			if got := logBuf.String(); got != wantLog {
+				t.Errorf("warnings:\n%s\nwant\n%s", got, wantLog)
 			}
 			if left, _ := os.ReadDir(private); len(left) != 0 {
 				t.Errorf("%d private copies left in TMPDIR", len(left))
@@ -223,25 +224,24 @@ func TestGuard(t *testing.T) {
 	}
 }
 
-func TestGuardRefusesAnUnsafePrivateFolder(t *testing.T) {
+func TestTrustRefusesAnUnsafePrivateFolder(t *testing.T) {
 	d := privateDir(t)
 	must(t, os.WriteFile(d+"/junk.so", []byte("junk"), 0o644))
 	unsafe := filepath.Join(d, "tmp")
 	must(t, os.Mkdir(unsafe, 0o700))
 	chmod(t, unsafe, 0o777)
 	t.Setenv("TMPDIR", unsafe)
-	h, err := Open(Options{Dir: d, ErrorLog: log.New(&bytes.Buffer{}, "", 0),
-		Pins: trust.NewPins("pins", trust.Pin{Name: "junk.so", Digest: digestOf([]byte("junk"))})})
-	must(t, err)
+	c := NewIn(NewRegistry(nil), Options{Dir: d, Hints: commandHints,
+		Pins: trust.NewPins("pins", trust.Pin{Name: "junk.so", Digest: digestOf([]byte("junk"))})}).Load([]string{d + "/junk.so"})[0]
 	want := fmt.Sprintf("%s/junk.so: refused: private copy: folder %s is writable by group and others (mode 0777); fix: set TMPDIR to a folder that only root and you can write (or --insecure-permissions)", d, unsafe)
-	if got := h.Plugins()[0].Err; got == nil || got.Error() != want {
+	if got := c.Err; got == nil || got.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", got, want)
 	}
 }
 
 // privateDir returns a new temporary folder, as a real path, with mode
 // 0700 whatever the umask (t.TempDir's folders are group-writable under a
-// umask of 002, and the guard refuses what lies in them).
+// umask of 002, and the trust step refuses what lies in them).
 func privateDir(t *testing.T) string {
 	t.Helper()
 	d, err := filepath.EvalSymlinks(t.TempDir())
@@ -284,5 +284,46 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHintsDefault checks that, unless told otherwise, the fixes name the
+// library's own fields and functions, not the command's flags.
+func TestHintsDefault(t *testing.T) {
+	d := privateDir(t)
+	must(t, os.Mkdir(d+"/p", 0o755))
+	must(t, os.WriteFile(d+"/p/junk.so", []byte("junk"), 0o644))
+	must(t, os.Mkdir(d+"/other", 0o755))
+	must(t, os.WriteFile(d+"/other/out.so", []byte("junk"), 0o644))
+	must(t, os.Symlink("../other/out.so", d+"/p/link.so"))
+	t.Setenv("TMPDIR", privateDir(t))
+	junk := digestOf([]byte("junk"))
+	tests := []struct {
+		name string
+		opts Options
+		path string
+		want string
+	}{
+		{"permissions", Options{}, d + "/p/junk.so",
+			"fix: chmod go-w " + d + "/p (or set Options.InsecurePermissions)"},
+		{"symlink", Options{}, d + "/p/link.so",
+			"fix: copy the file into " + d + "/p (or set Options.FollowSymlinks)"},
+		{"not pinned", Options{Pins: trust.NewPins("pins.txt")}, d + "/p/junk.so",
+			"to pins.txt (trust.WritePins prints it); else remove the file"},
+		{"not signed", Options{TrustedKeys: []ed25519.PublicKey{make(ed25519.PublicKey, ed25519.PublicKeySize)}, Pins: trust.NewPins("pins.txt", trust.Pin{Name: "junk.so", Digest: junk})}, d + "/p/junk.so",
+			"fix: sign it with a trusted key: write trust.FormatSignature(trust.Sign(key, digest), \"\") to " + d + "/p/junk.so.sig"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "permissions" {
+				chmod(t, d+"/p", 0o777)
+				defer chmod(t, d+"/p", 0o755)
+			}
+			tt.opts.Dir = d + "/p"
+			c := NewIn(NewRegistry(nil), tt.opts).Load([]string{tt.path})[0]
+			if c.Err == nil || !strings.HasSuffix(c.Err.Error(), tt.want) {
+				t.Errorf("error:\n got %v\nwant it to end with %s", c.Err, tt.want)
+			}
+		})
 	}
 }
