@@ -167,12 +167,12 @@ func InspectAs(name, path string) (*File, []Finding) {
 		}
 		if Setting(bi, "-buildmode") == "plugin" {
 			f.PluginPath = bi.Path
+			readSymbols(f) // the main package's symbols are named by its import path, whatever -pluginpath says
 			if f.elf != nil {
-				if pp, ok := elfPluginPath(f.elf, f.elfReader); ok && pp != bi.Path && bi.Path != "command-line-arguments" {
+				if pp, ok := elfPluginPath(f.elf, f.elfReader); ok && pp != f.PluginPath && bi.Path != "command-line-arguments" {
 					f.PluginPath, f.PluginPathSet = pp, true
 				}
 			}
-			readSymbols(f)
 		}
 	}
 	return f, nil

@@ -10,7 +10,7 @@
 //	run      send each line of standard input to every plugin
 //	emit     send one message to every plugin
 //	list     list the plugins found and whether each loads
-//	check    explain every plugin that can't load, without loading it
+//	check    explain every plugin that can't load, without running any of its code
 //	version  print the host's version and the settings plugins must be built with
 //	pin      write the SHA-256 of every plugin, for --pins
 //	keygen   make a key pair for signing plugins
