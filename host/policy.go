@@ -82,9 +82,17 @@ func (d delivery) policyFor(name string) Policy {
 	return d.policy
 }
 
-// newEngine returns the engine that opts ask for, with its settings
-// resolved: the defaults for zero values.
+// newEngine returns the engine that opts ask for: queued or synchronous.
 func newEngine(opts Options, errorLog *log.Logger) deliver.Engine {
+	if opts.Synchronous {
+		return deliver.NewSync(engineConfig(opts, errorLog))
+	}
+	return deliver.NewQueued(engineConfig(opts, errorLog))
+}
+
+// engineConfig returns the delivery settings of opts, resolved: the
+// defaults for zero values.
+func engineConfig(opts Options, errorLog *log.Logger) deliver.Config {
 	cfg := deliver.Config{
 		ErrorLog:        errorLog,
 		MaxPanics:       opts.MaxPanics,
@@ -108,8 +116,5 @@ func newEngine(opts Options, errorLog *log.Logger) deliver.Engine {
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	if opts.Synchronous {
-		return deliver.NewSync(cfg)
-	}
-	return deliver.NewQueued(cfg)
+	return cfg
 }

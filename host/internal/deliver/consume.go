@@ -70,14 +70,7 @@ func (s *queuedSink) take(h uint64) bool {
 	if !q.head.CompareAndSwap(h, h+1) {
 		return false // the engine gave up on the plugin, and counted this slot
 	}
-	switch out {
-	case outDelivered:
-		s.delivered.Add(1)
-	case outDropped:
-		s.dropped.Add(1)
-	case outPanicked:
-		s.msgPanics.Add(1)
-	}
+	s.count(out)
 	if done != nil {
 		done <- err
 	}
@@ -88,6 +81,18 @@ func (s *queuedSink) take(h uint64) bool {
 		signal(q.room)
 	}
 	return true
+}
+
+// count counts what became of a message.
+func (s *queuedSink) count(out outcome) {
+	switch out {
+	case outDelivered:
+		s.delivered.Add(1)
+	case outDropped:
+		s.dropped.Add(1)
+	case outPanicked:
+		s.msgPanics.Add(1)
+	}
 }
 
 // message passes the message in sl to the plugin, unless it is no longer

@@ -108,7 +108,9 @@ func TestCountsAddUp(t *testing.T) {
 			if got := e.Accepted(); got != senders*each {
 				t.Errorf("Accepted() = %d, want %d", got, senders*each)
 			}
-			if c := sinks[2].Counts(); c.Panics != 20 || c.Dropped == 0 || !errors.Is(sinks[2].Fault(), ErrQuarantined) {
+			// Concurrent synchronous calls may panic after the 20th did,
+			// before they see it quarantined.
+			if c := sinks[2].Counts(); c.Panics < 20 || c.Panics > 20+senders || c.Dropped == 0 || !errors.Is(sinks[2].Fault(), ErrQuarantined) {
 				t.Errorf("quarantined plugin: counts %+v, fault %v", c, sinks[2].Fault())
 			}
 		})
