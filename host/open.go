@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/host/internal/deliver"
 	"github.com/logplug/logplug/host/load"
 )
 
@@ -61,14 +62,14 @@ func New(opts Options, plugins ...*Plugin) *Host {
 	return h
 }
 
+// newHost returns a Host with no plugin yet, and the delivery engine that
+// opts ask for.
 func newHost(opts Options) *Host {
-	h := &Host{errorLog: opts.ErrorLog, maxPanics: opts.MaxPanics, idleFlush: opts.FlushWhenIdle, d: newDelivery(opts), quit: make(chan struct{})}
+	h := &Host{errorLog: opts.ErrorLog, d: delivery{policy: opts.Policy, policies: opts.Policies}}
 	if h.errorLog == nil {
 		h.errorLog = log.New(os.Stderr, "", log.LstdFlags)
 	}
-	if h.maxPanics == 0 {
-		h.maxPanics = DefaultMaxPanics
-	}
+	h.e = newEngine(opts, h.errorLog)
 	return h
 }
 
@@ -92,26 +93,15 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		st.Err = err
 		h.errorLog.Print(err)
 	default:
-		s := &sink{plugin: p, index: len(h.statuses), host: h}
-		s.holds = h.idleFlush && s.hold()
-		s.borrows = !h.d.sync && s.borrowsLabels()
-		if !h.d.sync {
-			s.q = newQueue(h.d.queueSize, h.d.policyFor(p.Name))
-		}
-		h.sinks = append(h.sinks, s)
+		dp := deliver.Plugin{Path: p.Path, Name: p.Name, Logger: p.Logger, Drop: h.d.policyFor(p.Name) == Drop}
+		h.sinks = append(h.sinks, sinkAt{Sink: h.e.Add(dp), index: len(h.statuses)})
 	}
 	h.statuses = append(h.statuses, st)
 }
 
-// start starts each plugin's goroutine, for queued delivery, once every
-// plugin is loaded: none of them then runs while the others load.
-func (h *Host) start() {
-	for _, s := range h.sinks {
-		if s.q != nil {
-			go s.consume()
-		}
-	}
-}
+// start starts delivery once every plugin is loaded: with queued delivery,
+// no plugin's goroutine then runs while the others load.
+func (h *Host) start() { h.e.Start() }
 
 // configure passes a plugin its settings, turning a panic into an error.
 func configure(p *Plugin, settings map[string]string) (err error) {

@@ -3,11 +3,17 @@ package host
 import (
 	"errors"
 	"fmt"
+	"log"
 	"time"
+
+	"github.com/logplug/logplug/host/internal/deliver"
 )
 
 // Defaults for the delivery settings of [Options].
 const (
+	// DefaultMaxPanics is the number of panics after which a plugin is
+	// quarantined when [Options.MaxPanics] is zero.
+	DefaultMaxPanics = 10
 	// DefaultQueueSize is the number of messages a plugin's queue holds
 	// when [Options.QueueSize] is zero.
 	DefaultQueueSize = 1024
@@ -62,35 +68,10 @@ func ParsePolicy(name string) (Policy, error) {
 	return Block, fmt.Errorf("%w %q: want block or drop", ErrUnknownPolicy, name)
 }
 
-// delivery holds the resolved delivery settings of a Host.
+// delivery holds the queue policies of a Host.
 type delivery struct {
-	sync            bool
-	queueSize       int
-	policy          Policy
-	policies        map[string]Policy
-	stallTimeout    time.Duration // <= 0: never
-	shutdownTimeout time.Duration
-}
-
-func newDelivery(opts Options) delivery {
-	d := delivery{
-		sync:            opts.Synchronous,
-		queueSize:       opts.QueueSize,
-		policy:          opts.Policy,
-		policies:        opts.Policies,
-		stallTimeout:    opts.StallTimeout,
-		shutdownTimeout: opts.ShutdownTimeout,
-	}
-	if d.queueSize <= 0 {
-		d.queueSize = DefaultQueueSize
-	}
-	if d.stallTimeout == 0 {
-		d.stallTimeout = DefaultStallTimeout
-	}
-	if d.shutdownTimeout <= 0 {
-		d.shutdownTimeout = DefaultShutdownTimeout
-	}
-	return d
+	policy   Policy
+	policies map[string]Policy
 }
 
 // policyFor returns the policy of the plugin with the given name.
@@ -99,4 +80,41 @@ func (d delivery) policyFor(name string) Policy {
 		return p
 	}
 	return d.policy
+}
+
+// newEngine returns the engine that opts ask for: queued or synchronous.
+func newEngine(opts Options, errorLog *log.Logger) deliver.Engine {
+	if opts.Synchronous {
+		return deliver.NewSync(engineConfig(opts, errorLog))
+	}
+	return deliver.NewQueued(engineConfig(opts, errorLog))
+}
+
+// engineConfig returns the delivery settings of opts, resolved: the
+// defaults for zero values.
+func engineConfig(opts Options, errorLog *log.Logger) deliver.Config {
+	cfg := deliver.Config{
+		ErrorLog:        errorLog,
+		MaxPanics:       opts.MaxPanics,
+		FlushWhenIdle:   opts.FlushWhenIdle,
+		QueueSize:       opts.QueueSize,
+		StallTimeout:    opts.StallTimeout,
+		ShutdownTimeout: opts.ShutdownTimeout,
+	}
+	switch {
+	case cfg.MaxPanics == 0:
+		cfg.MaxPanics = DefaultMaxPanics
+	case cfg.MaxPanics < 0:
+		cfg.MaxPanics = 0 // no limit
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = DefaultQueueSize
+	}
+	if cfg.StallTimeout == 0 {
+		cfg.StallTimeout = DefaultStallTimeout
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	return cfg
 }

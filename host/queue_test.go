@@ -296,27 +296,6 @@ func TestShutdownTimeout(t *testing.T) {
 	}
 }
 
-func TestCloseEndsASendWaitingForRoom(t *testing.T) {
-	stuck := &probe{hold: make(chan struct{}), got: make(chan string, 1)}
-	defer close(stuck.hold)
-	h, _ := newProbeHost(t, Options{QueueSize: 1, StallTimeout: -1, ShutdownTimeout: 20 * time.Millisecond}, stuck)
-	h.Info("0", nil)
-	<-stuck.got
-	sent := make(chan struct{})
-	go func() {
-		h.Info("1", nil) // waits: the queue is full and there is no stall timeout
-		close(sent)
-	}()
-	for !h.sinks[0].q.waiting.Load() {
-		time.Sleep(time.Millisecond)
-	}
-	within(t, "Close", func() { h.Close() })
-	<-sent
-	if c := h.Plugins()[0].Counts; c != (Counts{Received: 2, Dropped: 2}) {
-		t.Errorf("counts = %+v", c)
-	}
-}
-
 // borrower is a probe that borrows labels (see api.Borrower), and
 // notes each distinct map it is lent.
 type borrower struct {

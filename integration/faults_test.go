@@ -221,7 +221,7 @@ func TestFaultyPlugins(t *testing.T) {
 			exact(pluginCounts{Received: many, Dropped: many - 10, Panics: 10, Lost: many, State: "quarantined"}), 1,
 			[]string{"plugin panicky panicked in Info: panicky: Info line 0 (further panics are counted, not reported)",
 				"plugin panicky quarantined after 10 panics"}, true},
-		{"panics on every 100th call", "panic100", many, []string{"--max-panics", "0"},
+		{"panics on every 100th call", "panic100", many, []string{"--max-panics", "-1"},
 			exact(pluginCounts{Received: many, Delivered: many - many/100, Panics: many / 100, Lost: many / 100}), 1,
 			[]string{"plugin panic100 panicked in Warn: panic100: call 100 (line 99)"}, true},
 		{"sleeps, under drop", "sleepy", many, []string{"--policy", "sleepy=drop", "--queue", "64"},

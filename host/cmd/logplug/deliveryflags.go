@@ -23,7 +23,7 @@ the plugin stuck, and stops sending it anything, if it takes none for
 --stall-timeout; drop drops the message for that plugin and counts it.
 --policy NAME=drop sets the policy of one plugin. A plugin that panics is
 recovered and counted, and after --max-panics panics it gets no more
-messages.`
+messages (0 means the default, 10; a negative number means no limit).`
 
 // deliveryFlags are the flags that say how messages reach the plugins.
 type deliveryFlags struct {
@@ -39,7 +39,7 @@ func (f *deliveryFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.policies, "policy", "when a plugin's queue is full, `POLICY`: block (wait, the default) or drop; NAME=POLICY for one plugin (repeatable)")
 	fs.DurationVar(&f.stallTimeout, "stall-timeout", host.DefaultStallTimeout, "under policy block, give up on a plugin that takes no message for `D` while its queue is full (0: never)")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", host.DefaultShutdownTimeout, "at the end, wait at most `D` for the plugins to take what is queued, flush and close")
-	fs.IntVar(&f.maxPanics, "max-panics", host.DefaultMaxPanics, "stop calling a plugin after `N` panics (0: never)")
+	fs.IntVar(&f.maxPanics, "max-panics", host.DefaultMaxPanics, "stop calling a plugin after `N` panics (0: the default; -1: never)")
 }
 
 // check returns a usage error for a value that makes no sense.
@@ -51,8 +51,6 @@ func (f *deliveryFlags) check() error {
 		return usagef("--stall-timeout %v: want a duration such as 10s, or 0 for never", f.stallTimeout)
 	case f.shutdownTimeout <= 0:
 		return usagef("--shutdown-timeout %v: want a duration above 0, such as 5s", f.shutdownTimeout)
-	case f.maxPanics < 0:
-		return usagef("--max-panics %d: want a number of panics, or 0 for never", f.maxPanics)
 	}
 	return nil
 }
@@ -67,10 +65,7 @@ func (f *deliveryFlags) apply(opts *host.Options) {
 		opts.StallTimeout = -1 // never
 	}
 	opts.ShutdownTimeout = f.shutdownTimeout
-	opts.MaxPanics = f.maxPanics
-	if f.maxPanics == 0 {
-		opts.MaxPanics = -1 // no limit
-	}
+	opts.MaxPanics = f.maxPanics // as in Options: 0 is the default, below 0 no limit
 }
 
 // warnUnknown reports each plugin named by --policy that is not among the

@@ -270,15 +270,21 @@ func TestDeliveryFlags(t *testing.T) {
 	}{
 		{nil, host.Options{QueueSize: host.DefaultQueueSize, StallTimeout: host.DefaultStallTimeout,
 			ShutdownTimeout: host.DefaultShutdownTimeout, MaxPanics: host.DefaultMaxPanics}, ""},
-		{[]string{"--queue", "8", "--policy", "drop", "--policy", "file=block", "--stall-timeout", "0", "--shutdown-timeout", "2s", "--max-panics", "0"},
+		{[]string{"--queue", "8", "--policy", "drop", "--policy", "file=block", "--stall-timeout", "0", "--shutdown-timeout", "2s", "--max-panics", "-1"},
 			host.Options{QueueSize: 8, Policy: host.Drop, Policies: map[string]host.Policy{"file": host.Block}, StallTimeout: -1,
 				ShutdownTimeout: 2 * time.Second, MaxPanics: -1}, ""},
+		{[]string{"--max-panics", "0"}, host.Options{QueueSize: host.DefaultQueueSize, StallTimeout: host.DefaultStallTimeout,
+			ShutdownTimeout: host.DefaultShutdownTimeout, MaxPanics: 0}, ""}, // the default, as in Options
+		{[]string{"--max-panics", "3"}, host.Options{QueueSize: host.DefaultQueueSize, StallTimeout: host.DefaultStallTimeout,
+			ShutdownTimeout: host.DefaultShutdownTimeout, MaxPanics: 3}, ""},
 		{[]string{"--policy", "sometimes"}, host.Options{}, `"sometimes": want block, drop, NAME=block or NAME=drop`},
 		{[]string{"--policy", "=drop"}, host.Options{}, "plugin name before = is empty"},
 		{[]string{"--queue", "0"}, host.Options{}, "--queue 0: want a number of messages above 0"},
 		{[]string{"--shutdown-timeout", "0s"}, host.Options{}, "--shutdown-timeout 0s: want a duration above 0"},
 		{[]string{"--stall-timeout", "-1s"}, host.Options{}, "--stall-timeout -1s"},
-		{[]string{"--max-panics", "-2"}, host.Options{}, "--max-panics -2"},
+		{[]string{"--max-panics", "-2"}, host.Options{QueueSize: host.DefaultQueueSize, StallTimeout: host.DefaultStallTimeout,
+			ShutdownTimeout: host.DefaultShutdownTimeout, MaxPanics: -2}, ""}, // no limit, as in Options
+		{[]string{"--max-panics", "abc"}, host.Options{}, `invalid value "abc" for flag -max-panics`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
