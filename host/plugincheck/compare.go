@@ -44,6 +44,7 @@ func settingOr(bi *debug.BuildInfo, key string) string {
 
 // Compare says why the file f, as [Inspect] read it, won't load into the
 // host h, or won't work once loaded: another platform, not a Go plugin,
+// linked with a -pluginpath other than its main package's import path,
 // another Go version, other build settings, other versions of modules both
 // link, a package whose fingerprint differs from the host's, no
 // LoggingPlugin symbol. It returns nil when f passes. It does not know
@@ -88,6 +89,11 @@ func (h *Host) Compare(f *File) []Finding {
 		add(fmt.Sprintf("is %s (built with -buildmode=%s), not a plugin", kind, mode),
 			"-buildmode="+mode, "-buildmode=plugin", "rebuild it with -buildmode=plugin")
 		return out
+	}
+	if f.PluginPathSet {
+		add(fmt.Sprintf("is linked with -pluginpath=%s, not its main package's import path, %s: Go would run its init functions, then look for %s.%s and fail",
+			f.PluginPath, f.Build.Path, f.PluginPath, api.Symbol),
+			"-pluginpath="+f.PluginPath, f.Build.Path, "rebuild it without -ldflags=-pluginpath")
 	}
 	if h.Build != nil {
 		out = append(out, h.compareBuild(f)...)

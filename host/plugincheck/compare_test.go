@@ -112,6 +112,9 @@ func TestCompare(t *testing.T) {
 		{"not Go", func(f *File) {
 			f.Build, f.PluginPath, f.Exports, f.Packages = nil, "", nil, nil
 		}, nil, []string{"p.so: is not a Go plugin: it is a shared library without Go build information; fix: build the plugin with go build -buildmode=plugin, with go1.26.8 and the host's settings (logplug version prints them)"}},
+		{"-pluginpath other than the main package's path", func(f *File) {
+			f.PluginPath, f.PluginPathSet = "example.com/other", true
+		}, nil, []string{"p.so: is linked with -pluginpath=example.com/other, not its main package's import path, example.com/p: Go would run its init functions, then look for example.com/other.LoggingPlugin and fail; fix: rebuild it without -ldflags=-pluginpath"}},
 		{"a program", func(f *File) {
 			f.Build, f.Type = buildInfo("exe"), "executable"
 		}, nil, []string{"p.so: is a Go program (built with -buildmode=exe), not a plugin; fix: rebuild it with -buildmode=plugin"}},

@@ -80,7 +80,7 @@ func (s *Set) compareMember(f *File, r *Result) []Finding {
 		r.CopyOf = m.Path
 		return nil
 	}
-	return []Finding{collision(f, m.Path+" (loaded already)")}
+	return []Finding{Collision(f.Path, f.PluginPath, m.Path+" (loaded already)")}
 }
 
 // samePath finds, among the results that passed so far, those that share
@@ -125,19 +125,9 @@ func samePath(results []Result) {
 					others = append(others, results[j].File.Path)
 				}
 			}
-			results[i].Findings = append(results[i].Findings, collision(results[i].File, others...))
+			results[i].Findings = append(results[i].Findings, Collision(results[i].File.Path, results[i].File.PluginPath, others...))
 		}
 	}
-}
-
-// collision is the finding for f, which has the plugin path of others.
-func collision(f *File, others ...string) Finding {
-	fd := Collision(f.Path, f.PluginPath, others...)
-	if f.PluginPathSet {
-		fd.Problem = fmt.Sprintf("is linked with -pluginpath=%s, the plugin path of %s; Go loads only one plugin per path", f.PluginPath, strings.Join(others, " and "))
-		fd.Fix = "build it without -ldflags=-pluginpath, or with a plugin path no other plugin has"
-	}
-	return fd
 }
 
 // CopyMessage is the line that reports file, a byte-identical copy of of,
