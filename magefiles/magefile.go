@@ -65,7 +65,7 @@ func Demo(ctx context.Context) error {
 		{cmd: "cat", args: []string{logFile}},
 	}
 	for _, s := range steps {
-		fmt.Printf("\n$ %s %s", s.cmd, strings.Join(quoteArgs(s.args), " "))
+		fmt.Printf("\n$ %s %s", s.cmd, strings.Join(benchrun.Quote(s.args), " "))
 		if s.stdin != "" {
 			fmt.Printf(" <<'EOF'\n%sEOF", s.stdin)
 		}
@@ -78,18 +78,6 @@ func Demo(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// quoteArgs quotes the arguments that a shell would split.
-func quoteArgs(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if strings.ContainsAny(a, " \t'\"$") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return out
 }
 
 // Bench builds the host and plugins, then measures every performance goal with bench/cmd/bench, prints the results table and writes it to BENCHMARKS.md (reads LOGPLUG_BENCH_SHORT, LOGPLUG_BENCH_KEEP, LOGPLUG_GOFLAGS).

@@ -101,7 +101,7 @@ func Run(ctx context.Context, root string, s Settings, stdout, stderr io.Writer)
 		return err
 	}
 	args := Args(root, s)
-	fmt.Fprintf(stdout, "GOWORK=off go %s (in %s)\n", strings.Join(quote(args), " "), Module)
+	fmt.Fprintf(stdout, "GOWORK=off go %s (in %s)\n", strings.Join(Quote(args), " "), Module)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = filepath.Join(root, Module)
 	cmd.Env = append(os.Environ(), "GOWORK=off")
@@ -112,9 +112,9 @@ func Run(ctx context.Context, root string, s Settings, stdout, stderr io.Writer)
 	return nil
 }
 
-// quote quotes the arguments that a shell would split or expand, so that
-// the command line printed can be pasted.
-func quote(args []string) []string {
+// Quote quotes the arguments that a shell would split or expand, so that
+// a command line printed with them can be pasted.
+func Quote(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		if strings.ContainsAny(a, " \t'\"$") {

@@ -57,7 +57,7 @@ func TestArgs(t *testing.T) {
 }
 
 func TestQuote(t *testing.T) {
-	got := quote([]string{"-root", "/a b", "-goflags=-trimpath -buildvcs=false", "it's"})
+	got := Quote([]string{"-root", "/a b", "-goflags=-trimpath -buildvcs=false", "it's"})
 	want := []string{"-root", "'/a b'", "'-goflags=-trimpath -buildvcs=false'", `'it'\''s'`}
 	if !slices.Equal(got, want) {
 		t.Errorf("quote = %q, want %q", got, want)
