@@ -50,50 +50,15 @@ func settingOr(bi *debug.BuildInfo, key string) string {
 // LoggingPlugin symbol. It returns nil when f passes. It does not know
 // about other files; see [Host.Check].
 func (h *Host) Compare(f *File) []Finding {
+	if out := h.compareKind(f); out != nil {
+		return out // none of the checks below apply
+	}
 	var out []Finding
-	add := func(problem, have, want, fix string) {
-		out = append(out, Finding{File: f.Path, Problem: problem, Have: have, Want: want, Fix: fix})
-	}
-	hostPlatform := h.GOOS + "/" + h.GOARCH
-	platform := f.GOOS + "/" + f.GOARCH
-	rebuildFor := fmt.Sprintf("rebuild it for %s (GOOS=%s GOARCH=%s, with a C compiler for that platform)", hostPlatform, h.GOOS, h.GOARCH)
-	switch {
-	case f.GOOS != "" && f.GOOS != h.GOOS:
-		add(fmt.Sprintf("is built for another operating system: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
-			platform, hostPlatform, rebuildFor)
-		return out
-	case f.GOARCH != h.GOARCH:
-		add(fmt.Sprintf("is built for another architecture: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
-			platform, hostPlatform, rebuildFor)
-		return out
-	}
-	goVersion := "the host's Go version"
-	if h.Build != nil {
-		goVersion = h.Build.GoVersion
-	}
-	if h.Build != nil && Setting(h.Build, "CGO_ENABLED") == "0" {
-		add("can't be loaded by this host: it was built with CGO_ENABLED=0, and Go plugins need cgo",
-			"host CGO_ENABLED=0", "host CGO_ENABLED=1", "rebuild the host with CGO_ENABLED=1 and a C compiler")
-		return out
-	}
-	if f.Build == nil {
-		add(fmt.Sprintf("is not a Go plugin: it is %s %s without Go build information", article(f.Type), f.Type),
-			f.Type, "a Go plugin", "build the plugin with go build -buildmode=plugin, with "+goVersion+" and the host's settings (logplug version prints them)")
-		return out
-	}
-	if mode := Setting(f.Build, "-buildmode"); mode != "plugin" {
-		kind := "a Go " + f.Type
-		if mode == "exe" || mode == "pie" {
-			kind = "a Go program"
-		}
-		add(fmt.Sprintf("is %s (built with -buildmode=%s), not a plugin", kind, mode),
-			"-buildmode="+mode, "-buildmode=plugin", "rebuild it with -buildmode=plugin")
-		return out
-	}
 	if f.PluginPathSet {
-		add(fmt.Sprintf("is linked with -pluginpath=%s, not its main package's import path, %s: Go would run its init functions, then look for %s.%s and fail",
-			f.PluginPath, f.Build.Path, f.PluginPath, api.Symbol),
-			"-pluginpath="+f.PluginPath, f.Build.Path, "rebuild it without -ldflags=-pluginpath")
+		out = append(out, Finding{File: f.Path,
+			Problem: fmt.Sprintf("is linked with -pluginpath=%s, not its main package's import path, %s: Go would run its init functions, then look for %s.%s and fail",
+				f.PluginPath, f.Build.Path, f.PluginPath, api.Symbol),
+			Have: "-pluginpath=" + f.PluginPath, Want: f.Build.Path, Fix: "rebuild it without -ldflags=-pluginpath"})
 	}
 	if h.Build != nil {
 		out = append(out, h.compareBuild(f)...)
@@ -101,27 +66,79 @@ func (h *Host) Compare(f *File) []Finding {
 	if len(out) == 0 {
 		// Nothing above explains it, but the runtime would still refuse
 		// a package that differs (a module cache edited by hand, say).
-		if diff, _ := h.differingPackages(f, func(string) bool { return true }); len(diff) > 0 {
-			more := ""
-			if len(diff) > 1 {
-				more = fmt.Sprintf(" (and %d more)", len(diff)-1)
-			}
-			p := diff[0]
-			hp, _, _ := h.fingerprint(p)
-			add(fmt.Sprintf("links a different version of package %s than the host%s", p, more),
-				p+" "+f.Packages[p], p+" "+hp,
-				"rebuild it with "+goVersion+", the host's settings (logplug version prints them) and the host's version of every module both use")
-		}
+		out = append(out, h.comparePackages(f)...)
 	}
 	if has, known := hasSymbol(f); known && !has {
 		exports := "nothing else"
 		if len(f.Exports) > 0 {
 			exports = strings.Join(f.Exports, ", ")
 		}
-		add(fmt.Sprintf("exports no %s; it exports %s", api.Symbol, exports), exports, api.Symbol,
-			"declare a package-level variable `var "+api.Symbol+" = yourLogger{}` in the plugin's main package")
+		out = append(out, Finding{File: f.Path, Problem: fmt.Sprintf("exports no %s; it exports %s", api.Symbol, exports),
+			Have: exports, Want: api.Symbol,
+			Fix: "declare a package-level variable `var " + api.Symbol + " = yourLogger{}` in the plugin's main package"})
 	}
 	return out
+}
+
+// compareKind returns the finding that f is not a Go plugin that could
+// load into h at all (another platform, a host without cgo, not Go, not a
+// plugin), or nil.
+func (h *Host) compareKind(f *File) []Finding {
+	found := func(problem, have, want, fix string) []Finding {
+		return oneFinding(f.Path, problem, have, want, fix)
+	}
+	hostPlatform := h.GOOS + "/" + h.GOARCH
+	platform := f.GOOS + "/" + f.GOARCH
+	rebuildFor := fmt.Sprintf("rebuild it for %s (GOOS=%s GOARCH=%s, with a C compiler for that platform)", hostPlatform, h.GOOS, h.GOARCH)
+	switch {
+	case f.GOOS != "" && f.GOOS != h.GOOS:
+		return found(fmt.Sprintf("is built for another operating system: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
+			platform, hostPlatform, rebuildFor)
+	case f.GOARCH != h.GOARCH:
+		return found(fmt.Sprintf("is built for another architecture: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
+			platform, hostPlatform, rebuildFor)
+	case h.Build != nil && Setting(h.Build, "CGO_ENABLED") == "0":
+		return found("can't be loaded by this host: it was built with CGO_ENABLED=0, and Go plugins need cgo",
+			"host CGO_ENABLED=0", "host CGO_ENABLED=1", "rebuild the host with CGO_ENABLED=1 and a C compiler")
+	case f.Build == nil:
+		return found(fmt.Sprintf("is not a Go plugin: it is %s %s without Go build information", article(f.Type), f.Type),
+			f.Type, "a Go plugin", "build the plugin with go build -buildmode=plugin, with "+h.goVersion()+" and the host's settings (logplug version prints them)")
+	}
+	if mode := Setting(f.Build, "-buildmode"); mode != "plugin" {
+		kind := "a Go " + f.Type
+		if mode == "exe" || mode == "pie" {
+			kind = "a Go program"
+		}
+		return found(fmt.Sprintf("is %s (built with -buildmode=%s), not a plugin", kind, mode),
+			"-buildmode="+mode, "-buildmode=plugin", "rebuild it with -buildmode=plugin")
+	}
+	return nil
+}
+
+// goVersion names the host's Go version.
+func (h *Host) goVersion() string {
+	if h.Build != nil {
+		return h.Build.GoVersion
+	}
+	return "the host's Go version"
+}
+
+// comparePackages returns the finding that f links a package whose
+// fingerprint differs from the host's, or nil.
+func (h *Host) comparePackages(f *File) []Finding {
+	diff, _ := h.differingPackages(f, func(string) bool { return true })
+	if len(diff) == 0 {
+		return nil
+	}
+	more := ""
+	if len(diff) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(diff)-1)
+	}
+	p := diff[0]
+	hp, _, _ := h.fingerprint(p)
+	return oneFinding(f.Path, fmt.Sprintf("links a different version of package %s than the host%s", p, more),
+		p+" "+f.Packages[p], p+" "+hp,
+		"rebuild it with "+h.goVersion()+", the host's settings (logplug version prints them) and the host's version of every module both use")
 }
 
 // compareBuild compares the Go version, the build settings and the modules

@@ -100,49 +100,33 @@ func Inspect(path string) (*File, []Finding) { return InspectAs(path, path) }
 // findings name it name, and path is where later checks read its bytes.
 func InspectAs(name, path string) (*File, []Finding) {
 	f := &File{Path: name, source: path}
-	found := func(problem, have, want, fix string) []Finding {
-		return []Finding{{File: name, Problem: problem, Have: have, Want: want, Fix: fix}}
-	}
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		if _, lerr := os.Lstat(path); lerr == nil {
-			return f, found("is a symbolic link to a file that does not exist", "", "", "point the link at the plugin file, or remove it")
-		}
-		return f, found("does not exist", "", "", "check the path")
-	case errors.Is(err, fs.ErrPermission):
-		return f, found("can't be reached: permission denied on a folder that holds it", "", "", "let the host's user search every folder on the path (chmod a+x)")
-	case err != nil:
-		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
-	case st.IsDir():
-		return f, found("is a folder, not a plugin file", "folder", "plugin file", "remove or rename the folder: the host loads every file whose name ends in .so")
-	case !st.Mode().IsRegular():
-		return f, found("is not a regular file but "+modeKind(st.Mode()), "", "", "put only plugin files in the plugin folder")
+	st, findings := statPlugin(name, path)
+	if findings != nil {
+		return f, findings
 	}
 	f.Size = st.Size()
 	r, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		mode := st.Mode().Perm().String()
-		return f, found(fmt.Sprintf("can't be read: permission denied (mode %s)", mode), "mode "+mode, "readable by the host's user",
+		return f, oneFinding(name, fmt.Sprintf("can't be read: permission denied (mode %s)", mode), "mode "+mode, "readable by the host's user",
 			"let the host's user read it (chmod a+r), or run the host as a user that may")
 	case err != nil:
-		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
+		return f, oneFinding(name, "can't be read: "+pathErrorCause(err), "", "", "")
 	}
 	defer func() {
 		r.Close()
 		f.elf, f.elfReader, f.macho = nil, nil, nil // they read from r
 	}()
 	if f.Size == 0 {
-		return f, found("is empty (0 bytes)", "0 bytes", "a plugin", "rebuild it, or copy it again")
+		return f, oneFinding(name, "is empty (0 bytes)", "0 bytes", "a plugin", "rebuild it, or copy it again")
 	}
 	hdr := make([]byte, 64)
 	n, err := r.ReadAt(hdr, 0)
 	if err != nil && err != io.EOF {
-		return f, found("can't be read: "+pathErrorCause(err), "", "", "")
+		return f, oneFinding(name, "can't be read: "+pathErrorCause(err), "", "", "")
 	}
 	hdr = hdr[:n]
-	var findings []Finding
 	switch {
 	case strings.HasPrefix(string(hdr), elf.ELFMAG):
 		findings = readELF(f, r, hdr)
@@ -151,31 +135,66 @@ func InspectAs(name, path string) (*File, []Finding) {
 	case strings.HasPrefix(string(hdr), "MZ"):
 		findings = readPE(f, r)
 	default:
-		return f, found("is not an ELF or Mach-O file: it starts with "+describeStart(hdr), "", "a Go plugin",
+		return f, oneFinding(name, "is not an ELF or Mach-O file: it starts with "+describeStart(hdr), "", "a Go plugin",
 			"replace it with a plugin built with go build -buildmode=plugin, or remove it from the plugin folder")
 	}
 	if len(findings) > 0 {
 		return f, findings
 	}
-	if bi, err := buildinfo.Read(r); err == nil {
-		f.Build = bi
-		if v := Setting(bi, "GOOS"); v != "" {
-			f.GOOS = v
+	readBuild(f, r)
+	return f, nil
+}
+
+// statPlugin stats the file at path, named name in findings, and returns
+// findings if it is not a regular file the host can reach.
+func statPlugin(name, path string) (fs.FileInfo, []Finding) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, lerr := os.Lstat(path); lerr == nil {
+			return nil, oneFinding(name, "is a symbolic link to a file that does not exist", "", "", "point the link at the plugin file, or remove it")
 		}
-		if v := Setting(bi, "GOARCH"); v != "" {
-			f.GOARCH = v
-		}
-		if Setting(bi, "-buildmode") == "plugin" {
-			f.PluginPath = bi.Path
-			readSymbols(f) // the main package's symbols are named by its import path, whatever -pluginpath says
-			if f.elf != nil {
-				if pp, ok := elfPluginPath(f.elf, f.elfReader); ok && pp != f.PluginPath && bi.Path != "command-line-arguments" {
-					f.PluginPath, f.PluginPathSet = pp, true
-				}
+		return nil, oneFinding(name, "does not exist", "", "", "check the path")
+	case errors.Is(err, fs.ErrPermission):
+		return nil, oneFinding(name, "can't be reached: permission denied on a folder that holds it", "", "", "let the host's user search every folder on the path (chmod a+x)")
+	case err != nil:
+		return nil, oneFinding(name, "can't be read: "+pathErrorCause(err), "", "", "")
+	case st.IsDir():
+		return nil, oneFinding(name, "is a folder, not a plugin file", "folder", "plugin file", "remove or rename the folder: the host loads every file whose name ends in .so")
+	case !st.Mode().IsRegular():
+		return nil, oneFinding(name, "is not a regular file but "+modeKind(st.Mode()), "", "", "put only plugin files in the plugin folder")
+	}
+	return st, nil
+}
+
+// oneFinding returns the one finding about the file name.
+func oneFinding(name, problem, have, want, fix string) []Finding {
+	return []Finding{{File: name, Problem: problem, Have: have, Want: want, Fix: fix}}
+}
+
+// readBuild fills in f's build information, platform, plugin path and
+// symbols from the Go build information in r, when it has some.
+func readBuild(f *File, r io.ReaderAt) {
+	bi, err := buildinfo.Read(r)
+	if err != nil {
+		return
+	}
+	f.Build = bi
+	if v := Setting(bi, "GOOS"); v != "" {
+		f.GOOS = v
+	}
+	if v := Setting(bi, "GOARCH"); v != "" {
+		f.GOARCH = v
+	}
+	if Setting(bi, "-buildmode") == "plugin" {
+		f.PluginPath = bi.Path
+		readSymbols(f) // the main package's symbols are named by its import path, whatever -pluginpath says
+		if f.elf != nil {
+			if pp, ok := elfPluginPath(f.elf, f.elfReader); ok && pp != f.PluginPath && bi.Path != "command-line-arguments" {
+				f.PluginPath, f.PluginPathSet = pp, true
 			}
 		}
 	}
-	return f, nil
 }
 
 // Setting returns the value of a build setting in bi, or "" if bi does not

@@ -104,26 +104,7 @@ docs/wont-load.md.` + trustFlagsHelp,
 					return err
 				}
 			}
-			reports := checkFiles(ctx, load.New(opts), paths, p)
-			if asJSON {
-				enc := json.NewEncoder(c.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(reports); err != nil {
-					return err
-				}
-			} else {
-				printReports(c.stdout, reports)
-			}
-			failed := 0
-			for _, r := range reports {
-				if !r.OK {
-					failed++
-				}
-			}
-			if failed > 0 {
-				return fmt.Errorf("%d of %d plugins won't load", failed, len(reports))
-			}
-			return nil
+			return writeReports(c.stdout, checkFiles(ctx, load.New(opts), paths, p), asJSON)
 		},
 	}
 }
@@ -196,6 +177,30 @@ func checkFiles(ctx context.Context, l *load.Loader, paths []string, p *prober) 
 		reports = append(reports, rep)
 	}
 	return reports
+}
+
+// writeReports writes the reports, as JSON or as lines, and returns an
+// error if some file failed.
+func writeReports(w io.Writer, reports []fileReport, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reports); err != nil {
+			return err
+		}
+	} else {
+		printReports(w, reports)
+	}
+	failed := 0
+	for _, r := range reports {
+		if !r.OK {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d plugins won't load", failed, len(reports))
+	}
+	return nil
 }
 
 // printReports writes one line per finding, or an "ok" line for a file
