@@ -65,7 +65,7 @@ func Demo(ctx context.Context) error {
 		{cmd: "cat", args: []string{logFile}},
 	}
 	for _, s := range steps {
-		fmt.Printf("\n$ %s %s", s.cmd, strings.Join(benchrun.Quote(s.args), " "))
+		fmt.Printf("\n$ %s %s", s.cmd, strings.Join(build.Quote(s.args), " "))
 		if s.stdin != "" {
 			fmt.Printf(" <<'EOF'\n%sEOF", s.stdin)
 		}

@@ -84,24 +84,21 @@ func (h *Host) Compare(f *File) []Finding {
 // load into h at all (another platform, a host without cgo, not Go, not a
 // plugin), or nil.
 func (h *Host) compareKind(f *File) []Finding {
-	found := func(problem, have, want, fix string) []Finding {
-		return oneFinding(f.Path, problem, have, want, fix)
-	}
 	hostPlatform := h.GOOS + "/" + h.GOARCH
 	platform := f.GOOS + "/" + f.GOARCH
 	rebuildFor := fmt.Sprintf("rebuild it for %s (GOOS=%s GOARCH=%s, with a C compiler for that platform)", hostPlatform, h.GOOS, h.GOARCH)
 	switch {
 	case f.GOOS != "" && f.GOOS != h.GOOS:
-		return found(fmt.Sprintf("is built for another operating system: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
+		return oneFinding(f.Path, fmt.Sprintf("is built for another operating system: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
 			platform, hostPlatform, rebuildFor)
 	case f.GOARCH != h.GOARCH:
-		return found(fmt.Sprintf("is built for another architecture: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
+		return oneFinding(f.Path, fmt.Sprintf("is built for another architecture: %s %s for %s, the host runs on %s", f.Format, f.Type, platform, hostPlatform),
 			platform, hostPlatform, rebuildFor)
 	case h.Build != nil && Setting(h.Build, "CGO_ENABLED") == "0":
-		return found("can't be loaded by this host: it was built with CGO_ENABLED=0, and Go plugins need cgo",
+		return oneFinding(f.Path, "can't be loaded by this host: it was built with CGO_ENABLED=0, and Go plugins need cgo",
 			"host CGO_ENABLED=0", "host CGO_ENABLED=1", "rebuild the host with CGO_ENABLED=1 and a C compiler")
 	case f.Build == nil:
-		return found(fmt.Sprintf("is not a Go plugin: it is %s %s without Go build information", article(f.Type), f.Type),
+		return oneFinding(f.Path, fmt.Sprintf("is not a Go plugin: it is %s %s without Go build information", article(f.Type), f.Type),
 			f.Type, "a Go plugin", "build the plugin with go build -buildmode=plugin, with "+h.goVersion()+" and the host's settings (logplug version prints them)")
 	}
 	if mode := Setting(f.Build, "-buildmode"); mode != "plugin" {
@@ -109,7 +106,7 @@ func (h *Host) compareKind(f *File) []Finding {
 		if mode == "exe" || mode == "pie" {
 			kind = "a Go program"
 		}
-		return found(fmt.Sprintf("is %s (built with -buildmode=%s), not a plugin", kind, mode),
+		return oneFinding(f.Path, fmt.Sprintf("is %s (built with -buildmode=%s), not a plugin", kind, mode),
 			"-buildmode="+mode, "-buildmode=plugin", "rebuild it with -buildmode=plugin")
 	}
 	return nil

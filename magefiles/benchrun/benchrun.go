@@ -101,7 +101,7 @@ func Run(ctx context.Context, root string, s Settings, stdout, stderr io.Writer)
 		return err
 	}
 	args := Args(root, s)
-	fmt.Fprintf(stdout, "GOWORK=off go %s (in %s)\n", strings.Join(Quote(args), " "), Module)
+	fmt.Fprintf(stdout, "GOWORK=off go %s (in %s)\n", strings.Join(build.Quote(args), " "), Module)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = filepath.Join(root, Module)
 	cmd.Env = append(os.Environ(), "GOWORK=off")
@@ -110,17 +110,4 @@ func Run(ctx context.Context, root string, s Settings, stdout, stderr io.Writer)
 		return fmt.Errorf("bench (GOWORK=off go run %s in %s): %w", Command, Module, err)
 	}
 	return nil
-}
-
-// Quote quotes the arguments that a shell would split or expand, so that
-// a command line printed with them can be pasted.
-func Quote(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if strings.ContainsAny(a, " \t'\"$") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		out[i] = a
-	}
-	return out
 }

@@ -55,11 +55,3 @@ func TestArgs(t *testing.T) {
 		}
 	}
 }
-
-func TestQuote(t *testing.T) {
-	got := Quote([]string{"-root", "/a b", "-goflags=-trimpath -buildvcs=false", "it's"})
-	want := []string{"-root", "'/a b'", "'-goflags=-trimpath -buildvcs=false'", `'it'\''s'`}
-	if !slices.Equal(got, want) {
-		t.Errorf("quote = %q, want %q", got, want)
-	}
-}

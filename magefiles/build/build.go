@@ -166,7 +166,7 @@ func goCommand(ctx context.Context, verb, dir, out string, extraEnv, extraFlags 
 	err = cmd.Run()
 	a.Took = time.Since(start)
 	if err != nil {
-		return a, fmt.Errorf("go %s (in %s): %w\n%s", strings.Join(args, " "), dir, err, stderr.Bytes())
+		return a, fmt.Errorf("go %s (in %s): %w\n%s", strings.Join(Quote(args), " "), dir, err, stderr.Bytes())
 	}
 	after := fileHash(target)
 	if after == "" {
@@ -246,4 +246,17 @@ func Modules(root string) ([]string, error) {
 		dirs = append(dirs, filepath.ToSlash(filepath.Clean(u.DiskPath)))
 	}
 	return dirs, nil
+}
+
+// Quote quotes the arguments that a shell would split or expand, so that
+// a command line printed with them can be pasted.
+func Quote(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if strings.ContainsAny(a, " \t'\"$") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,13 @@ func TestAllTwiceRelinksNothing(t *testing.T) {
 		if got := filepath.ToSlash(strings.Join(paths, " ")); got != want {
 			t.Errorf("build %d built %s, want %s", i+1, got, want)
 		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	got := Quote([]string{"-root", "/a b", "-goflags=-trimpath -buildvcs=false", "it's"})
+	want := []string{"-root", "'/a b'", "'-goflags=-trimpath -buildvcs=false'", `'it'\''s'`}
+	if !slices.Equal(got, want) {
+		t.Errorf("Quote = %q, want %q", got, want)
 	}
 }
