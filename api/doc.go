@@ -36,10 +36,11 @@
 //
 // Beyond [Logger], a plugin may implement any of the one-method interfaces
 // [DebugLogger], [ErrorLogger], [Configurer], [Flusher], [Closer],
-// [Describer], [Holder] and [Borrower]. The host checks for each with a type
-// assertion, in exactly one place: the helper functions of this package
-// ([Debug], [Error], [Configure], [Flush], [Close], [Describe], [Hold],
-// [BorrowsLabels] and [Send]). Each interface's documentation says
+// [Describer], [Holder], [Borrower], [FailureCounter] and [Reopener]. The
+// host checks for each with a type assertion, in exactly one place: the
+// helper functions of this package ([Debug], [Error], [Configure], [Flush],
+// [Close], [Describe], [Hold], [BorrowsLabels], [Failures], [Reopen] and
+// [Send]). Each interface's documentation says
 // what the host does when a plugin lacks it.
 //
 // # Rules for every method
@@ -50,8 +51,8 @@
 //     must not keep it, or anything that aliases it, after the call returns:
 //     the caller may reuse the map at once. Copy what you need.
 //   - Log, Info, Warn, Debug and Error return nothing: a plugin that fails to
-//     write should count or report the failure itself, and return it from
-//     Flush or Close if it implements them.
+//     write should count the failure and tell the host through
+//     [FailureCounter], or else return it from Flush or Close.
 //   - A method must not panic and must not block for long. The host survives
 //     both (it recovers panics and bounds how long it waits), but it stops
 //     calling a plugin that does either too often.

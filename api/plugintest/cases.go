@@ -342,6 +342,54 @@ var cases = []testCase{
 		},
 	},
 	{
+		name:        "failures-none",
+		explanation: "Failures reports 0 and nil for a plugin whose writes all succeeded, before and after Flush",
+		needs:       failureCounter,
+		run: func(s *session) error {
+			check := func(when string) error {
+				var n uint64
+				var last error
+				if err := guard("Failures()", func() { n, last = s.l.(api.FailureCounter).Failures() }); err != nil {
+					return err
+				}
+				if n != 0 || last != nil {
+					return fmt.Errorf("%s: Failures() = %d, %v; want 0, nil: every write went to the output", when, n, last)
+				}
+				return nil
+			}
+			if err := check("before any message"); err != nil {
+				return err
+			}
+			msgs := []message{{api.LevelInfo, "conformance: counted", map[string]string{"k": "v"}}}
+			if err := sendAll(s, msgs); err != nil {
+				return err
+			}
+			return check("after a message and Flush")
+		},
+	},
+	{
+		name:        "reopen",
+		explanation: "Reopen between two messages loses neither, writes neither twice, and returns nil",
+		needs:       reopener,
+		run: func(s *session) error {
+			msgs := []message{
+				{api.LevelInfo, "conformance: before reopen", map[string]string{"k": "1"}},
+				{api.LevelWarn, "conformance: after reopen", map[string]string{"k": "2"}},
+			}
+			if err := s.send(msgs[0].level, msgs[0].msg, msgs[0].labels); err != nil {
+				return err
+			}
+			var err error
+			if gerr := guard("Reopen()", func() { err = api.Reopen(s.l) }); gerr != nil {
+				return gerr
+			}
+			if err != nil {
+				return fmt.Errorf("Reopen() = %v, want nil", err)
+			}
+			return sendAll(s, msgs[1:], msgs[0])
+		},
+	},
+	{
 		name:        "describe",
 		explanation: "Describe returns a non-empty, lower-case name without spaces or slashes, the same on every call",
 		needs:       describer,

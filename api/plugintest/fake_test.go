@@ -225,6 +225,23 @@ func (f full) Close() error {
 	return nil
 }
 
+func (f full) Failures() (uint64, error) {
+	if f.bug == "failures-invented" {
+		return 1, errors.New("write: invented")
+	}
+	return 0, nil
+}
+
+func (f full) Reopen() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.bug == "reopen-discards" {
+		f.pending = f.pending[:0]
+	}
+	f.flushLocked()
+	return nil
+}
+
 func (f full) Describe() (string, string) {
 	switch f.bug {
 	case "no-name":

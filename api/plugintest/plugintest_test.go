@@ -49,6 +49,8 @@ func TestSkips(t *testing.T) {
 		"close-twice":           "has no Close method",
 		"after-close":           "has no Close method",
 		"describe":              "has no Describe method",
+		"failures-none":         "has no Failures method",
+		"reopen":                "has no Reopen method",
 	}
 	for _, c := range cases {
 		skip, err := runCase(minimal, c)
@@ -96,6 +98,8 @@ func TestBrokenFakesAreCaught(t *testing.T) {
 		{"flush-discards", false, "flush-twice", "0 records written, 2 expected"},
 		{"close-twice-panics", false, "close-twice", "second call: Close() panicked"},
 		{"block-after-close", false, "after-close", "after Close: Log(\"conformance: after close\", map[\"k\":\"v\"]) blocked"},
+		{"failures-invented", false, "failures-none", "before any message: Failures() = 1, write: invented; want 0, nil"},
+		{"reopen-discards", false, "reopen", "1 records written, 2 expected"},
 		{"no-name", false, "describe", `returned the name ""`},
 		{"spaced-name", false, "describe", `returned the name "My Plugin"`},
 	}

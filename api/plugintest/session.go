@@ -22,6 +22,8 @@ const (
 	flusher
 	closer
 	describer
+	failureCounter
+	reopener
 )
 
 // has reports whether l implements c.
@@ -42,6 +44,10 @@ func (c capability) has(l api.Logger) bool {
 		_, ok = l.(api.Closer)
 	case describer:
 		_, ok = l.(api.Describer)
+	case failureCounter:
+		_, ok = l.(api.FailureCounter)
+	case reopener:
+		_, ok = l.(api.Reopener)
 	}
 	return ok
 }
@@ -62,6 +68,10 @@ func (c capability) skipNote() string {
 		return "the plugin has no Close method (api.Closer); the host does nothing at shutdown beyond Flush"
 	case describer:
 		return "the plugin has no Describe method (api.Describer); the host names it after its file"
+	case failureCounter:
+		return "the plugin has no Failures method (api.FailureCounter); the host counts every message whose method returned as delivered"
+	case reopener:
+		return "the plugin has no Reopen method (api.Reopener); the host skips it when asked to reopen files"
 	}
 	return ""
 }
