@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -85,4 +86,36 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// SettingKeyLister is implemented by plugins that take settings and can list
+// the keys they know.
+//
+// SettingKeys returns every key Configure accepts. The host checks the
+// settings it has for the plugin against the list before it calls
+// Configure, and refuses a key that is not in it with [UnknownSetting]'s
+// error, which suggests the nearest known key: so a plugin's users get
+// "did you mean max_size_mb?" without the plugin importing this package.
+//
+// If a plugin does not implement SettingKeyLister, the host passes every
+// setting to Configure, which must reject a key it does not know.
+type SettingKeyLister interface {
+	SettingKeys() []string
+}
+
+// CheckSettingKeys returns UnknownSetting's error for the first key of
+// settings, in sorted order, that l does not list, if l is a
+// [SettingKeyLister]; otherwise it returns nil.
+func CheckSettingKeys(l Logger, settings map[string]string) error {
+	kl, ok := l.(SettingKeyLister)
+	if !ok {
+		return nil
+	}
+	known := kl.SettingKeys()
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		if !slices.Contains(known, k) {
+			return UnknownSetting(k, settings[k], known)
+		}
+	}
+	return nil
 }

@@ -45,3 +45,30 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+type keyLister struct{ Logger }
+
+func (keyLister) SettingKeys() []string { return []string{"path", "max_size_mb"} }
+
+func TestCheckSettingKeys(t *testing.T) {
+	tests := []struct {
+		l        Logger
+		settings map[string]string
+		want     string
+	}{
+		{keyLister{}, map[string]string{"path": "x"}, ""},
+		{keyLister{}, map[string]string{"path": "x", "maxsize": "3"}, `setting maxsize="3": unknown key; did you mean max_size_mb? (the keys are max_size_mb and path)`},
+		{keyLister{}, nil, ""},
+		{struct{ Logger }{}, map[string]string{"maxsize": "3"}, ""}, // Configure decides
+	}
+	for _, tt := range tests {
+		err := CheckSettingKeys(tt.l, tt.settings)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("CheckSettingKeys(%T, %q) = %q, want %q", tt.l, tt.settings, got, tt.want)
+		}
+	}
+}
