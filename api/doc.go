@@ -37,10 +37,11 @@
 // Beyond [Logger], a plugin may implement any of the one-method interfaces
 // [DebugLogger], [ErrorLogger], [Configurer], [Flusher], [Closer],
 // [Describer], [Holder], [Borrower], [FailureCounter], [Reopener] and
-// [SettingKeyLister]. The host checks for each with a type assertion, in exactly one place: the
-// helper functions of this package ([Debug], [Error], [Configure], [Flush],
-// [Close], [Describe], [Hold], [BorrowsLabels], [Failures], [Reopen],
-// [CheckSettingKeys] and [Send]). Each interface's documentation says
+// [SettingKeyLister]. The host checks for each with a type assertion, in
+// exactly one place: the helper functions of this package ([Debug],
+// [Error], [Configure], [Flush], [Close], [Describe], [Hold],
+// [BorrowsLabels], [Failures], [Reopen], [CheckSettingKeys] and [Send]).
+// Each interface's documentation says
 // what the host does when a plugin lacks it.
 //
 // # Rules for every method

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -339,6 +340,26 @@ var cases = []testCase{
 			}
 			errs = append(errs, guard("Close()", func() { _ = api.Close(s.l) }))
 			return wrapAll("after Close: ", errs)
+		},
+	},
+	{
+		name:        "setting-keys",
+		explanation: "SettingKeys lists every key of Plugin.Settings, and not the key no plugin knows",
+		needs:       keyLister,
+		run: func(s *session) error {
+			var keys []string
+			if err := guard("SettingKeys()", func() { keys = s.l.(api.SettingKeyLister).SettingKeys() }); err != nil {
+				return err
+			}
+			for k := range s.p.Settings {
+				if !slices.Contains(keys, k) {
+					return fmt.Errorf("SettingKeys() = %q, which lacks %q, a key of Plugin.Settings", keys, k)
+				}
+			}
+			if slices.Contains(keys, unknownKey) {
+				return fmt.Errorf("SettingKeys() = %q, which has %q", keys, unknownKey)
+			}
+			return nil
 		},
 	},
 	{

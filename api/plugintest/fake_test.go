@@ -232,6 +232,13 @@ func (f full) Failures() (uint64, error) {
 	return 0, nil
 }
 
+func (f full) SettingKeys() []string {
+	if f.bug == "keys-incomplete" {
+		return []string{"other"}
+	}
+	return []string{"buffer"}
+}
+
 func (f full) Reopen() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -256,7 +263,7 @@ func (f full) Describe() (string, string) {
 // minimal is set, broken by bug unless it is "".
 func fakePlugin(isMinimal bool, bug string) Plugin {
 	var last *core
-	return Plugin{
+	p := Plugin{
 		New: func() api.Logger {
 			last = &core{bug: bug, buffered: !isMinimal}
 			if isMinimal {
@@ -266,4 +273,8 @@ func fakePlugin(isMinimal bool, bug string) Plugin {
 		},
 		Result: func() ([]Record, error) { return last.result(), nil },
 	}
+	if !isMinimal {
+		p.Settings = map[string]string{"buffer": "on"}
+	}
+	return p
 }

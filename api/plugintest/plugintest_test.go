@@ -51,6 +51,7 @@ func TestSkips(t *testing.T) {
 		"describe":              "has no Describe method",
 		"failures-none":         "has no Failures method",
 		"reopen":                "has no Reopen method",
+		"setting-keys":          "has no SettingKeys method",
 	}
 	for _, c := range cases {
 		skip, err := runCase(minimal, c)
@@ -99,6 +100,7 @@ func TestBrokenFakesAreCaught(t *testing.T) {
 		{"close-twice-panics", false, "close-twice", "second call: Close() panicked"},
 		{"block-after-close", false, "after-close", "after Close: Log(\"conformance: after close\", map[\"k\":\"v\"]) blocked"},
 		{"failures-invented", false, "failures-none", "before any message: Failures() = 1, write: invented; want 0, nil"},
+		{"keys-incomplete", false, "setting-keys", `lacks "buffer"`},
 		{"reopen-discards", false, "reopen", "1 records written, 2 expected"},
 		{"no-name", false, "describe", `returned the name ""`},
 		{"spaced-name", false, "describe", `returned the name "My Plugin"`},

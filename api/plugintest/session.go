@@ -24,6 +24,7 @@ const (
 	describer
 	failureCounter
 	reopener
+	keyLister
 )
 
 // has reports whether l implements c.
@@ -48,6 +49,8 @@ func (c capability) has(l api.Logger) bool {
 		_, ok = l.(api.FailureCounter)
 	case reopener:
 		_, ok = l.(api.Reopener)
+	case keyLister:
+		_, ok = l.(api.SettingKeyLister)
 	}
 	return ok
 }
@@ -72,6 +75,8 @@ func (c capability) skipNote() string {
 		return "the plugin has no Failures method (api.FailureCounter); the host counts every message whose method returned as delivered"
 	case reopener:
 		return "the plugin has no Reopen method (api.Reopener); the host skips it when asked to reopen files"
+	case keyLister:
+		return "the plugin has no SettingKeys method (api.SettingKeyLister); the host passes every setting to Configure"
 	}
 	return ""
 }
