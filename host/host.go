@@ -54,12 +54,15 @@ type Status struct {
 	OpenTime time.Duration
 	// Counts are the plugin's message counts so far.
 	Counts Counts
+	// LatestFailure is the error of the latest write the plugin reported
+	// failed (see [api.FailureCounter]), or nil.
+	LatestFailure error
 }
 
 // Loaded reports whether the plugin was loaded and configured (and may
 // have been quarantined since). A copy of another file was not.
 func (s Status) Loaded() bool {
-	return s.CopyOf == "" && (s.Err == nil || errors.Is(s.Err, ErrQuarantined) || errors.Is(s.Err, ErrStuck))
+	return s.CopyOf == "" && (s.Err == nil || errors.Is(s.Err, ErrQuarantined) || errors.Is(s.Err, ErrStuck) || errors.Is(s.Err, ErrFailing))
 }
 
 // Counts counts what happened to the messages sent to one plugin.
@@ -68,6 +71,10 @@ type Counts struct {
 	Received uint64
 	// Delivered is the number of those the plugin's method returned from.
 	Delivered uint64
+	// Failed is the number of those delivered that the plugin then failed
+	// to write, as it reports them (see [api.FailureCounter]); it is read
+	// from time to time while messages flow, and after Flush and Close.
+	Failed uint64
 	// Dropped is the number of those the plugin did not take: dropped
 	// because its queue was full under [Drop], or because it was
 	// quarantined, or still queued (or being taken) when the host gave up
@@ -85,8 +92,9 @@ type Counts struct {
 	Errors uint64
 }
 
-// Lost is the number of received messages that were not delivered.
-func (c Counts) Lost() uint64 { return c.Received - c.Delivered }
+// Lost is the number of received messages that were not delivered, or
+// were delivered and then failed to be written.
+func (c Counts) Lost() uint64 { return c.Received - c.Delivered + c.Failed }
 
 // ErrQuarantined is the cause in [Status.Err] of a plugin the host stopped
 // calling because it panicked too often.
@@ -97,6 +105,11 @@ var ErrQuarantined = deliver.ErrQuarantined
 // timeout, or it did not finish within the shutdown timeout.
 var ErrStuck = deliver.ErrStuck
 
+// ErrFailing is the cause in [Status.Err] of a plugin the host stopped
+// calling because so many of its writes in a row failed (1000; see
+// [api.FailureCounter]).
+var ErrFailing = deliver.ErrFailing
+
 // Plugins reports on every plugin file the host tried to load, in load
 // order.
 func (h *Host) Plugins() []Status {
@@ -105,6 +118,7 @@ func (h *Host) Plugins() []Status {
 	for _, s := range h.sinks {
 		st := &out[s.index]
 		st.Counts = Counts(s.Counts())
+		st.LatestFailure = s.LatestFailure()
 		if err := s.Fault(); err != nil {
 			st.Err = fmt.Errorf("%s: %w", st.Path, err)
 		}

@@ -501,7 +501,7 @@ func TestRunSkipsEveryPluginThatWontLoad(t *testing.T) {
 		}
 	}
 	for _, name := range good {
-		wantLines = append(wantLines, fmt.Sprintf("logplug: %s: received %d, delivered %d, dropped 0, panics 0, errors 0, lost 0", names[name], n, n))
+		wantLines = append(wantLines, fmt.Sprintf("logplug: %s: received %d, delivered %d, failed 0, dropped 0, panics 0, errors 0, lost 0", names[name], n, n))
 	}
 	wantLines = append(wantLines, fmt.Sprintf("logplug: input: %d lines read: %d sent, 0 empty, 0 too long", n, n))
 	gotLines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")

@@ -100,18 +100,18 @@ func runStreamed(t *testing.T, input []byte, args ...string) streamed {
 
 // pluginCounts are the counts run prints for one plugin.
 type pluginCounts struct {
-	Received, Delivered, Dropped, Panics, Errors, Lost uint64
-	State                                              string // "", "quarantined" or "stuck"
+	Received, Delivered, Failed, Dropped, Panics, Errors, Lost uint64
+	State                                                      string // "", "quarantined", "stuck" or "failing"
 }
 
-var countsRE = regexp.MustCompile(`(?m)^logplug: (\S+): received (\d+), delivered (\d+), dropped (\d+), panics (\d+), errors (\d+), lost (\d+)(?: \((\w+)\))?$`)
+var countsRE = regexp.MustCompile(`(?m)^logplug: (\S+): received (\d+), delivered (\d+), failed (\d+), dropped (\d+), panics (\d+), errors (\d+), lost (\d+)(?: \((\w+)\))?$`)
 
 // parseCounts returns the counts printed for each plugin, by name.
 func parseCounts(t *testing.T, stderr string) map[string]pluginCounts {
 	t.Helper()
 	out := map[string]pluginCounts{}
 	for _, m := range countsRE.FindAllStringSubmatch(stderr, -1) {
-		n := make([]uint64, 6)
+		n := make([]uint64, 7)
 		for i := range n {
 			v, err := strconv.ParseUint(m[2+i], 10, 64)
 			if err != nil {
@@ -119,7 +119,7 @@ func parseCounts(t *testing.T, stderr string) map[string]pluginCounts {
 			}
 			n[i] = v
 		}
-		out[m[1]] = pluginCounts{n[0], n[1], n[2], n[3], n[4], n[5], m[8]}
+		out[m[1]] = pluginCounts{n[0], n[1], n[2], n[3], n[4], n[5], n[6], m[9]}
 	}
 	return out
 }

@@ -130,7 +130,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	compareRecords(t, jsonLines(t, r.stdout), want)
-	if !strings.Contains(r.stderr, "stdoutjson: received 1004, delivered 1004, dropped 0, panics 0, errors 0") {
+	if !strings.Contains(r.stderr, "stdoutjson: received 1004, delivered 1004, failed 0, dropped 0, panics 0, errors 0") {
 		t.Errorf("stderr lacks the counts:\n%s", r.stderr)
 	}
 }

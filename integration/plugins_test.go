@@ -72,7 +72,7 @@ func TestEveryReferencePluginReceivesEveryMessage(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 	for _, name := range []string{"file", "logrus", "stdoutjson", "zerolog"} {
-		if want := name + ": received 1000, delivered 1000, dropped 0, panics 0, errors 0"; !strings.Contains(r.stderr, want) {
+		if want := name + ": received 1000, delivered 1000, failed 0, dropped 0, panics 0, errors 0"; !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}

@@ -181,7 +181,7 @@ func TestStopOnSignal(t *testing.T) {
 			t.Fatalf("message %d = %s, want %s", i, g, want)
 		}
 	}
-	for _, want := range []string{"SIGTERM: reading no more input", fmt.Sprintf("r0: received %d, delivered %d, dropped 0, panics 0, errors 0, lost 0", read, read)} {
+	for _, want := range []string{"SIGTERM: reading no more input", fmt.Sprintf("r0: received %d, delivered %d, failed 0, dropped 0, panics 0, errors 0, lost 0", read, read)} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
 		}
@@ -216,7 +216,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "interrupted during shutdown: 3 messages were not delivered") {
 		t.Errorf("error = %v", err)
 	}
-	for _, want := range []string{"signal during shutdown: exiting without waiting", "input: 3 lines read before SIGINT", "r0: received 3, delivered 0, dropped 0, panics 0, errors 0, lost 3"} {
+	for _, want := range []string{"signal during shutdown: exiting without waiting", "input: 3 lines read before SIGINT", "r0: received 3, delivered 0, failed 0, dropped 0, panics 0, errors 0, lost 3"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}

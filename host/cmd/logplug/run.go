@@ -201,9 +201,14 @@ func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 			state = " (quarantined)"
 		case errors.Is(s.Err, host.ErrStuck):
 			state = " (stuck)"
+		case errors.Is(s.Err, host.ErrFailing):
+			state = " (failing)"
 		}
-		fmt.Fprintf(stderr, "%s: %s: received %d, delivered %d, dropped %d, panics %d, errors %d, lost %d%s\n",
-			progName, s.Name, c.Received, c.Delivered, c.Dropped, c.Panics, c.Errors, c.Lost(), state)
+		fmt.Fprintf(stderr, "%s: %s: received %d, delivered %d, failed %d, dropped %d, panics %d, errors %d, lost %d%s\n",
+			progName, s.Name, c.Received, c.Delivered, c.Failed, c.Dropped, c.Panics, c.Errors, c.Lost(), state)
+		if s.LatestFailure != nil {
+			fmt.Fprintf(stderr, "%s: %s: latest failure: %v\n", progName, s.Name, s.LatestFailure)
+		}
 	}
 	return lost
 }

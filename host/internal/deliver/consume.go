@@ -27,6 +27,7 @@ func (s *queuedSink) consume() {
 				return
 			}
 		}
+		s.checkFailures()
 	}
 }
 
@@ -138,7 +139,9 @@ func (s *queuedSink) handle(kind slotKind) error {
 		return s.flush(phaseMessages)
 	}
 	err := s.flush(phaseClose)
-	return errors.Join(err, s.invoke("Close", api.Close))
+	err = errors.Join(err, s.invoke("Close", api.Close))
+	s.checkFailures()
+	return err
 }
 
 // flush calls the plugin's Flush, noting the phase for Close's report: the
@@ -146,6 +149,7 @@ func (s *queuedSink) handle(kind slotKind) error {
 func (s *queuedSink) flush(next int32) error {
 	s.q.phase.Store(phaseFlush)
 	err := s.invoke("Flush", api.Flush)
+	s.checkFailures()
 	s.q.phase.Store(next)
 	return err
 }

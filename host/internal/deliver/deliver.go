@@ -85,7 +85,7 @@ type Config struct {
 // Counts counts what happened to the messages sent to one plugin. Package
 // host documents it, as host.Counts.
 type Counts struct {
-	Received, Delivered, Dropped, Panics, Errors uint64
+	Received, Delivered, Failed, Dropped, Panics, Errors uint64
 }
 
 // ErrQuarantined is the cause of a plugin's fault once it panicked too
@@ -95,3 +95,7 @@ var ErrQuarantined = errors.New("quarantined")
 // ErrStuck is the cause of a plugin's fault once the engine gave up
 // waiting for it.
 var ErrStuck = errors.New("stuck")
+
+// ErrFailing is the cause of a plugin's fault once so many of its writes
+// in a row failed that the engine stopped calling it.
+var ErrFailing = errors.New("failing")

@@ -12,7 +12,12 @@ const (
 	stateRunning     int32 = iota // the plugin is called
 	stateQuarantined              // it panicked too often; it is not called again
 	stateStuck                    // the engine gave up waiting for it; it is not called again
+	stateFailing                  // its writes kept failing; it is not called again
 )
+
+// maxFailedInARow is how many of a plugin's messages in a row may fail to
+// be written (see api.FailureCounter) before the engine stops calling it.
+const maxFailedInARow = 1000
 
 // A Sink is the part of delivering to one plugin that both engines share:
 // the plugin, its counts, its panics, and why it is no longer called.
@@ -41,6 +46,20 @@ type Sink struct {
 	panics    atomic.Uint64
 	errors    atomic.Uint64
 	_         [64]byte
+
+	failures failureWatch
+}
+
+// A failureWatch follows what a plugin that counts its failed writes (see
+// api.FailureCounter) says of them.
+type failureWatch struct {
+	counter  api.FailureCounter // nil for a plugin that does not count
+	checking atomic.Bool        // a check is under way; the fields below are its own
+	failed   atomic.Uint64      // the plugin's count, as last read
+	latest   atomic.Pointer[error]
+	// The delivered count at the last check, and how many messages in a
+	// row failed up to it, as far as the counts tell.
+	deliveredThen, inARow uint64
 }
 
 // init sets the sink up for p and, if the engine flushes when idle, asks
@@ -48,18 +67,76 @@ type Sink struct {
 func (s *Sink) init(p Plugin, cfg *Config) {
 	s.plugin, s.cfg = p, cfg
 	s.holds = cfg.FlushWhenIdle && s.ask("Hold", api.Hold)
+	if s.ask("Failures", api.CountsFailures) {
+		s.failures.counter = p.Logger.(api.FailureCounter)
+	}
 }
 
 // Counts returns the plugin's counts so far. They are loaded one after the
 // other while messages flow; once every message accepted is done with,
 // Received is Delivered plus Dropped plus the panics of message calls.
 func (s *Sink) Counts() Counts {
+	delivered := s.delivered.Load()
 	return Counts{
 		Received:  s.received.Load(),
-		Delivered: s.delivered.Load(),
+		Delivered: delivered,
+		Failed:    min(s.failures.failed.Load(), delivered),
 		Dropped:   s.dropped.Load(),
 		Panics:    s.panics.Load(),
 		Errors:    s.errors.Load(),
+	}
+}
+
+// LatestFailure returns the error of the latest failed write the plugin
+// reported (see api.FailureCounter), or nil.
+func (s *Sink) LatestFailure() error {
+	if p := s.failures.latest.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// checkFailures reads the plugin's count of failed writes, if it keeps
+// one: it reports the first failure, and stops calling the plugin once
+// maxFailedInARow of its messages in a row failed. A check that finds
+// another under way returns at once.
+func (s *Sink) checkFailures() {
+	w := &s.failures
+	if w.counter == nil || !w.checking.CompareAndSwap(false, true) {
+		return
+	}
+	defer w.checking.Store(false)
+	var n uint64
+	var latest error
+	if !s.ask("Failures", func(api.Logger) bool { n, latest = w.counter.Failures(); return true }) {
+		return
+	}
+	delivered := s.delivered.Load()
+	before := w.failed.Load()
+	newDelivered := delivered - w.deliveredThen
+	w.deliveredThen = delivered
+	if n <= before {
+		if newDelivered > 0 {
+			w.inARow = 0 // the messages since the last check were written
+		}
+		return
+	}
+	if latest == nil {
+		latest = fmt.Errorf("%d writes failed", n)
+	}
+	w.latest.Store(&latest)
+	w.failed.Store(n)
+	newFailed := n - before
+	if newFailed >= newDelivered {
+		w.inARow += newFailed
+	} else {
+		w.inARow = newFailed
+	}
+	if before == 0 {
+		s.logf("plugin %s: a write failed: %v (further failures are counted as lost, not reported)", s.plugin.Name, latest)
+	}
+	if w.inARow >= maxFailedInARow && s.stop(stateFailing, fmt.Errorf("%w: its last %d writes failed, the latest with: %v", ErrFailing, w.inARow, latest)) {
+		s.logf("plugin %s stopped: its last %d writes failed, the latest with: %v; it receives no more messages", s.plugin.Name, w.inARow, latest)
 	}
 }
 

@@ -139,11 +139,16 @@ func (s *syncSink) endCall(level api.Level) {
 	if v := recover(); v != nil {
 		s.messagePanicked(level, v)
 		s.msgPanics.Add(1)
-	} else {
-		s.delivered.Add(1)
+	} else if n := s.delivered.Add(1); n%failureCheckEvery == 0 {
+		s.checkFailures()
 	}
 	s.ended()
 }
+
+// failureCheckEvery is how often, in messages delivered, synchronous
+// delivery reads the count of failed writes of a plugin that keeps one; it
+// is also read after each Flush and Close.
+const failureCheckEvery = 64
 
 // ended wakes Close, once it has begun, when the call that ended was the
 // last one under way. The call counted itself before it looks at whether
@@ -208,5 +213,6 @@ func (s *syncSink) close(ctx context.Context, timeout time.Duration) error {
 func (s *syncSink) call(method string, f func(api.Logger) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.checkFailures()
 	return s.invoke(method, f)
 }
