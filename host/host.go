@@ -169,6 +169,16 @@ func (h *Host) Error(msg string, labels map[string]string) { h.Send(api.LevelErr
 // Close, Flush does nothing.
 func (h *Host) Flush() error { return h.e.Flush() }
 
+// Reopen asks every working plugin that writes files by path (an
+// [api.Reopener]) to close them and open them again by their paths, once
+// it has taken the messages sent before: call it when a log rotator has
+// renamed the files, as `logplug run` does on SIGHUP. It waits for each
+// plugin for at most the shutdown timeout, and returns their errors
+// joined; a plugin whose Reopen fails goes on writing the file it had.
+// Plugins that are not Reopeners are skipped. After Close, Reopen does
+// nothing.
+func (h *Host) Reopen() error { return h.e.Reopen() }
+
 // Close delivers the messages queued for each plugin, then calls its Flush
 // and Close methods, for every plugin at once, and returns their errors
 // joined. A plugin that does not finish within the shutdown timeout is

@@ -83,6 +83,7 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == probeCommand {
 		os.Exit(probeMain(os.Args[2:])) // a child of `logplug check`
 	}
+	ignoreBrokenPipes()
 	ctx, stop := notifyInterrupts(context.Background())
 	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/logplug/logplug/host"
 )
@@ -75,14 +76,37 @@ signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 			}
 			hf.flushWhenIdle = true // feed calls h.Idle
 			setRunGC()
+			hangups, stopHangups := notifyHangups(ctx) // before loading, so that none is missed
+			defer stopHangups()
 			h, err := hf.open(c.stderr)
 			if err != nil {
 				return err
 			}
 			df.warnUnknown(c.stderr, h.Plugins())
+			done := make(chan struct{})
+			defer close(done)
+			go reopenOnHangup(h, hangups, done, c.stderr)
 			awaitInterrupts(ctx) // before the first line is read
 			return feedAndShutdown(ctx, h, newFeeder(h, c.stdin, maxLine, c.stderr), c.stderr)
 		},
+	}
+}
+
+// reopenOnHangup asks the plugins to reopen their files (see
+// host.Host.Reopen) for each value hangups gets, reporting each time on
+// stderr, until done is closed.
+func reopenOnHangup(h *host.Host, hangups <-chan os.Signal, done <-chan struct{}, stderr io.Writer) {
+	for {
+		select {
+		case <-done:
+			return
+		case <-hangups:
+		}
+		if err := h.Reopen(); err != nil {
+			fmt.Fprintf(stderr, "%s: SIGHUP: reopening files: %v\n", progName, err)
+			continue
+		}
+		fmt.Fprintf(stderr, "%s: SIGHUP: the plugins that write files reopened them\n", progName)
 	}
 }
 

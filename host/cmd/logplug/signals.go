@@ -93,3 +93,30 @@ func hardStop(ctx context.Context) <-chan struct{} {
 	c, _ := ctx.Value(hardStopKey{}).(<-chan struct{})
 	return c
 }
+
+// ignoreBrokenPipes makes a write to a closed pipe or socket fail with
+// EPIPE instead of ending the process: by default, the Go runtime ends a
+// program whose write to standard output or standard error finds the
+// reader gone (`logplug run | head -1`). Such a write then counts against
+// the plugin that made it (or, for logplug's own reports, is let go),
+// and the other plugins get every message. Catching SIGPIPE, rather than
+// ignoring it, leaves it at its default in the programs logplug starts.
+func ignoreBrokenPipes() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+}
+
+// hangupsKey is the context key of a channel of SIGHUPs, set by tests in
+// place of the process's own.
+type hangupsKey struct{}
+
+// notifyHangups returns a channel that gets a value for each SIGHUP (or
+// the channel ctx carries), and a function that stops it. From then on
+// SIGHUP no longer ends the process.
+func notifyHangups(ctx context.Context) (<-chan os.Signal, func()) {
+	if c, ok := ctx.Value(hangupsKey{}).(chan os.Signal); ok {
+		return c, func() {}
+	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	return c, func() { signal.Stop(c) }
+}

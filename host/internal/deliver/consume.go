@@ -129,14 +129,17 @@ func (s *queuedSink) send(level api.Level, msg string, labels map[string]string)
 	return outDelivered
 }
 
-// handle carries out a Flush or Close request, unless the plugin is no
+// handle carries out a Flush, Reopen or Close request, unless the plugin is no
 // longer called.
 func (s *queuedSink) handle(kind slotKind) error {
 	if !s.running() {
 		return nil
 	}
-	if kind == slotFlush {
+	switch kind {
+	case slotFlush:
 		return s.flush(phaseMessages)
+	case slotReopen:
+		return s.invoke("Reopen", api.Reopen)
 	}
 	err := s.flush(phaseClose)
 	err = errors.Join(err, s.invoke("Close", api.Close))

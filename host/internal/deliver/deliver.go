@@ -41,6 +41,10 @@ type Engine interface {
 	Flush() error
 	// Idle flushes the plugins that hold messages (see api.Holder).
 	Idle() error
+	// Reopen asks every plugin that is working and writes files by path
+	// (see api.Reopener) to reopen them, once it has taken the messages
+	// sent before, and returns their errors joined.
+	Reopen() error
 	// Close delivers what was accepted, flushes and closes every plugin
 	// that is working, and returns their errors joined. Closing twice
 	// returns nil.

@@ -45,6 +45,7 @@ type slotKind uint8
 const (
 	slotMessage slotKind = iota // deliver a message
 	slotFlush                   // call Flush, send the result on done
+	slotReopen                  // call Reopen, send the result on done
 	slotClose                   // call Flush and Close, send on done, end
 )
 

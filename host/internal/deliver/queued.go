@@ -114,6 +114,18 @@ func (e *queuedEngine) Idle() error {
 // messages sent so far, and waits for each for at most the shutdown
 // timeout.
 func (e *queuedEngine) Flush() error {
+	return e.requestAll(slotFlush, "Flush", func(*queuedSink) bool { return true })
+}
+
+// Reopen is Flush for Reopen, and the plugins that have it.
+func (e *queuedEngine) Reopen() error {
+	return e.requestAll(slotReopen, "Reopen", func(s *queuedSink) bool { return s.reopens })
+}
+
+// requestAll queues a request of kind, for method, for every plugin that
+// is working and that wants says wants it, after the messages sent so far,
+// and waits for each for at most the shutdown timeout.
+func (e *queuedEngine) requestAll(kind slotKind, method string, wants func(*queuedSink) bool) error {
 	e.mu.Lock()
 	if e.closed.Load() {
 		e.mu.Unlock()
@@ -121,8 +133,8 @@ func (e *queuedEngine) Flush() error {
 	}
 	dones := make([]chan error, len(e.sinks))
 	for i, s := range e.sinks {
-		if s.running() {
-			dones[i] = s.request(slotFlush, time.Time{})
+		if s.running() && wants(s) {
+			dones[i] = s.request(kind, time.Time{})
 		}
 	}
 	e.mu.Unlock()
@@ -138,7 +150,7 @@ func (e *queuedEngine) Flush() error {
 		case err := <-dones[i]:
 			errs = append(errs, err)
 		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("%s: Flush did not return within %v", s.plugin.Name, timeout))
+			errs = append(errs, fmt.Errorf("%s: %s did not return within %v", s.plugin.Name, method, timeout))
 		}
 	}
 	return errors.Join(errs...)

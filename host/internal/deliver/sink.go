@@ -29,7 +29,8 @@ type Sink struct {
 	// Set by newSink.
 	plugin Plugin
 	cfg    *Config
-	holds  bool // the plugin was told it may hold messages until Idle flushes it
+	holds   bool // the plugin was told it may hold messages until Idle flushes it
+	reopens bool // the plugin can reopen its files (api.Reopener)
 	// state is stateRunning until the plugin is quarantined or given up
 	// on; why, set first and once, says why.
 	state atomic.Int32
@@ -67,6 +68,7 @@ type failureWatch struct {
 func (s *Sink) init(p Plugin, cfg *Config) {
 	s.plugin, s.cfg = p, cfg
 	s.holds = cfg.FlushWhenIdle && s.ask("Hold", api.Hold)
+	s.reopens = s.ask("Reopen", api.Reopens)
 	if s.ask("Failures", api.CountsFailures) {
 		s.failures.counter = p.Logger.(api.FailureCounter)
 	}

@@ -75,6 +75,19 @@ func (e *syncEngine) Flush() error {
 	return errors.Join(errs...)
 }
 
+func (e *syncEngine) Reopen() error {
+	if e.closed.Load() {
+		return nil
+	}
+	var errs []error
+	for _, s := range e.sinks {
+		if s.reopens && s.running() {
+			errs = append(errs, s.call("Reopen", api.Reopen))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (e *syncEngine) Idle() error {
 	if e.closed.Load() {
 		return nil
