@@ -225,6 +225,7 @@ func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 			state = " (quarantined)"
 		case errors.Is(s.Err, host.ErrStuck):
 			state = " (stuck)"
+			defer fmt.Fprintf(stderr, "%s: %s: to give a slow plugin more time, raise --stall-timeout (how long it may make no progress) or --shutdown-timeout (the longest the end may take)\n", progName, s.Name)
 		case errors.Is(s.Err, host.ErrFailing):
 			state = " (failing)"
 		}
