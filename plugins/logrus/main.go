@@ -285,15 +285,15 @@ func (l *logger) Reopen() error {
 }
 
 // Failures returns the number of messages taken and then not written, whole
-// or in part, since the plugin was made (each is one write), and the latest
-// write error, which names the output: "write /var/log/app.log: no space
-// left on device". The count never goes down. Failures does not wait for
-// the plugin's other methods.
+// or in part, since the plugin was made (one for each failed or short write),
+// and the latest write error, which names the output: "write
+// /var/log/app.log: no space left on device". The count never goes down.
+// Failures does not wait for the plugin's other methods.
 func (l *logger) Failures() (n uint64, last error) { return l.fails.get() }
 
 // Close flushes and closes a file output; standard output and standard error
 // stay open. Calls after the first do nothing and return nil, and so do all
-// other methods.
+// other methods but Failures, which still reports the count.
 func (l *logger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
