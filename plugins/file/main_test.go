@@ -31,6 +31,10 @@ var (
 	_ api.Closer      = &LoggingPlugin
 	_ api.Describer   = &LoggingPlugin
 	_ api.Borrower    = &LoggingPlugin
+
+	_ api.FailureCounter   = &LoggingPlugin
+	_ api.Reopener         = &LoggingPlugin
+	_ api.SettingKeyLister = &LoggingPlugin
 )
 
 // field is one key and value of a line, in the order written. Lines of both
@@ -308,7 +312,10 @@ func TestAppendsToExistingFile(t *testing.T) {
 	checkMode(t, path, 0o600)
 }
 
-func TestDroppedBeforeConfigure(t *testing.T) {
+// TestFailuresBeforeConfigure checks that messages that came before
+// Configure are counted as failed, and that Flush and Close do not report
+// them again.
+func TestFailuresBeforeConfigure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.log")
 	l := &logger{}
 	l.Info("dropped", nil)
@@ -318,51 +325,54 @@ func TestDroppedBeforeConfigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Info("kept", nil)
-	want := "3 messages dropped: they came before Configure"
-	if err := l.Flush(); err == nil || err.Error() != want {
-		t.Errorf("Flush = %v, want %s", err, want)
-	}
 	if err := l.Flush(); err != nil {
-		t.Errorf("second Flush = %v, want nil: drops are reported once", err)
+		t.Errorf("Flush = %v, want nil: the drops are counted by Failures", err)
 	}
+	checkFailures(t, l, 3, "a message came before Configure, when there was no file to write it to")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	checkFailures(t, l, 3, "a message came before Configure, when there was no file to write it to")
 	if lines := readLines(t, path); len(lines) != 1 {
 		t.Errorf("file holds %q, want one line", lines)
 	}
 
-	// Close reports drops too, when the plugin was never configured.
+	// A plugin never configured.
 	l = &logger{}
 	l.Warn("dropped", nil)
-	want = "1 messages dropped: they came before Configure"
-	if err := l.Close(); err == nil || err.Error() != want {
-		t.Errorf("Close = %v, want %s", err, want)
+	if err := l.Close(); err != nil {
+		t.Errorf("Close = %v, want nil", err)
 	}
+	checkFailures(t, l, 1, "a message came before Configure, when there was no file to write it to")
 }
 
-func TestFlushReportsWriteFailures(t *testing.T) {
+// TestFailuresCountMessages checks that every failed write counts, that
+// the count never goes down, and that Flush does not report them.
+func TestFailuresCountMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.log")
-	if err := os.WriteFile(path, nil, 0o640); err != nil {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"path": path}); err != nil {
 		t.Fatal(err)
 	}
+	checkFailures(t, l, 0, "")
 	readOnly, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &logger{out: readOnly, format: "json"}
+	l.out.w.Close()
+	l.out.w = readOnly
+	want := fmt.Sprintf("write %s: bad file descriptor", path)
 	l.Info("lost", nil)
+	checkFailures(t, l, 1, want)
 	l.Info("lost too", nil)
-	want := fmt.Sprintf("2 writes failed, the first with: write %s: bad file descriptor", path)
-	if err := l.Flush(); err == nil || err.Error() != want {
-		t.Errorf("Flush = %v, want %s", err, want)
-	}
 	if err := l.Flush(); err != nil {
-		t.Errorf("second Flush = %v, want nil: failures are reported once", err)
+		t.Errorf("Flush = %v, want nil: failures are counted by Failures", err)
 	}
+	checkFailures(t, l, 2, want)
 	if err := l.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
+	checkFailures(t, l, 2, want)
 }
 
 func TestLineLongerThanMaxSize(t *testing.T) {
@@ -373,12 +383,13 @@ func TestLineLongerThanMaxSize(t *testing.T) {
 	}
 	l.Info(strings.Repeat("x", 1<<20), nil)
 	l.Info("fits", nil)
-	err := l.Flush()
-	if err == nil || !strings.HasPrefix(err.Error(), "1 writes failed, the first with: write length ") {
-		t.Errorf("Flush = %v, want a report of the line that is too long", err)
-	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+	n, last := l.Failures()
+	want := regexp.MustCompile(`^write ` + regexp.QuoteMeta(path) + `: the line is 10486\d\d bytes, more than max_size_mb allows \(1048576\)$`)
+	if n != 1 || last == nil || !want.MatchString(last.Error()) {
+		t.Errorf("Failures() = %d, %v; want 1, %s", n, last, want)
 	}
 	if lines := readLines(t, path); len(lines) != 1 {
 		t.Errorf("file holds %d lines, want one", len(lines))
@@ -812,5 +823,19 @@ func TestPathThatCanNotSync(t *testing.T) {
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("Close = %v, want nil", err)
+	}
+}
+
+// checkFailures checks that l.Failures reports n failures, the latest with
+// the error want ("" for none).
+func checkFailures(t *testing.T, l *logger, n uint64, want string) {
+	t.Helper()
+	gotN, last := l.Failures()
+	got := ""
+	if last != nil {
+		got = last.Error()
+	}
+	if gotN != n || got != want {
+		t.Errorf("Failures() = %d, %q; want %d, %q", gotN, got, n, want)
 	}
 }
