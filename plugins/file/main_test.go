@@ -461,6 +461,14 @@ func TestConcurrentMethods(t *testing.T) {
 							if err := l.Flush(); err != nil {
 								t.Error(err)
 							}
+							if n, err := l.Failures(); n != 0 || err != nil {
+								t.Errorf("Failures() = %d, %v", n, err)
+							}
+							if g%4 == 0 {
+								if err := l.Reopen(); err != nil {
+									t.Error(err)
+								}
+							}
 							l.Log(strings.Repeat("z", g*10), labels)
 						}
 					}
@@ -580,16 +588,22 @@ func TestRotation(t *testing.T) {
 	tests := []struct {
 		maxBackups  int
 		wantBackups int
+		// step is how far the clock moves at each line: with 1ms, the
+		// plugin checks its path every 1,000 lines; with 0, only once, at
+		// the end, after every rotation.
+		step time.Duration
 	}{
-		{maxBackups: 5, wantBackups: 3}, // every line kept
-		{maxBackups: 2, wantBackups: 2},
-		{maxBackups: 1, wantBackups: 1},
+		{maxBackups: 5, wantBackups: 3, step: time.Millisecond}, // every line kept
+		{maxBackups: 2, wantBackups: 2, step: time.Millisecond},
+		{maxBackups: 1, wantBackups: 1, step: time.Millisecond},
+		{maxBackups: 1, wantBackups: 1, step: 0},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("max_backups=%d", tt.maxBackups), func(t *testing.T) {
+		t.Run(fmt.Sprintf("max_backups=%d/step=%v", tt.maxBackups, tt.step), func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "out.log")
-			l := &logger{}
+			clock := &fakeClock{time.Date(2026, 12, 3, 17, 40, 0, 0, time.UTC)}
+			l := &logger{now: func() time.Time { clock.advance(tt.step); return clock.now() }}
 			err := l.Configure(map[string]string{
 				"path": path, "max_size_mb": "1", "max_backups": strconv.Itoa(tt.maxBackups), "mode": "0600",
 			})
@@ -597,12 +611,16 @@ func TestRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeSequence(l, "0", lines, pad)
+			clock.advance(time.Second)
 			if err := l.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}
+			// The plugin's own rotations, and lumberjack's removal of
+			// old backups, are not taken for a removed file.
+			checkFailures(t, l, 0, "")
 
 			// lumberjack removes old backups in a goroutine of its own.
 			var backups []string
@@ -617,6 +635,10 @@ func TestRotation(t *testing.T) {
 			}
 			if len(backups) != tt.wantBackups {
 				t.Fatalf("%d backups %q, want %d", len(backups), backups, tt.wantBackups)
+			}
+			// lumberjack took the lock file for no backup of its own.
+			if _, err := os.Stat(path + ".lock"); err != nil {
+				t.Errorf("the lock file: %v", err)
 			}
 
 			// Backup names hold the time of rotation: sorted, they are in
