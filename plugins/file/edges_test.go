@@ -201,11 +201,11 @@ func TestPathChanges(t *testing.T) {
 		{"file removed", func(_, path string) error { return os.Remove(path) }, 0, 3, 5},
 		{"folder removed", func(dir, _ string) error { return os.RemoveAll(dir) }, 0, 3, 5},
 		{"removed, and a new file put in its place", func(_, path string) error {
-			return errorsJoin(os.Remove(path), os.WriteFile(path, []byte("other\n"), 0o600))
+			return firstError(os.Remove(path), os.WriteFile(path, []byte("other\n"), 0o600))
 		}, 0, 3, 5},
 		{"renamed", func(_, path string) error { return os.Rename(path, path+".1") }, 5, 3, 0},
 		{"renamed, and a new file put in its place", func(_, path string) error {
-			return errorsJoin(os.Rename(path, path+".1"), os.WriteFile(path, []byte("other\n"), 0o600))
+			return firstError(os.Rename(path, path+".1"), os.WriteFile(path, []byte("other\n"), 0o600))
 		}, 5, 3, 0},
 		{"renamed into another folder", func(dir, path string) error {
 			return os.Rename(path, filepath.Join(dir, "..", "moved.log"))
@@ -250,13 +250,18 @@ func TestPathChanges(t *testing.T) {
 				if len(got) != tt.wantNew {
 					t.Errorf("%s holds %d lines, want %d", path, len(got), tt.wantNew)
 				}
+				// The rotation lock is held again, even where it was removed
+				// with the folder.
+				if rotate {
+					checkLockFile(t, path+".lock")
+				}
 			})
 		}
 	}
 }
 
-// errorsJoin returns the first of errs that is not nil.
-func errorsJoin(errs ...error) error {
+// firstError returns the first of errs that is not nil.
+func firstError(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -298,34 +303,41 @@ func TestRemovedBeforeClose(t *testing.T) {
 // lines before are in the renamed file, those after in the new one.
 func TestReopen(t *testing.T) {
 	tests := []struct {
-		name       string
-		change     func(path string) error
-		wantErr    string // with PATH for the path
-		old, fresh int    // lines in path+".1" and in path
+		name string
+		// renamed, if set, is where the file goes, relative to its folder;
+		// after is what else changes.
+		renamed string
+		after   func(path string) error
+		wantErr string // with PATH for the path
+		// old and fresh are the lines in the renamed file and in path.
+		old, fresh int
 	}{
-		{"renamed", func(path string) error { return os.Rename(path, path+".1") }, "", 3, 2},
-		{"not renamed", func(string) error { return nil }, "", 0, 5},
-		{"renamed, and the folder removed", func(path string) error {
-			if err := os.Rename(path, filepath.Join(filepath.Dir(path), "..", "out.log.1")); err != nil {
-				return err
-			}
-			return os.RemoveAll(filepath.Dir(path)) // with the lock file, if any
-		}, "", 0, 2},
-		{"renamed, and a folder put in its place", func(path string) error {
-			return errorsJoin(os.Rename(path, path+".1"), os.Mkdir(path, 0o700))
-		}, "reopen PATH: open PATH: is a directory", 5, 0},
+		{"renamed", "out.log.1", nil, "", 3, 2},
+		{"not renamed", "", nil, "", 0, 5},
+		{"renamed, and the folder removed", "../out.log.1",
+			func(path string) error { return os.RemoveAll(filepath.Dir(path)) }, "", 3, 2},
+		{"renamed, and a folder put in its place", "out.log.1",
+			func(path string) error { return os.Mkdir(path, 0o700) }, "reopen PATH: open PATH: is a directory", 5, 0},
 	}
 	for _, rotate := range []bool{false, true} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/rotate=%v", tt.name, rotate), func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "logs", "out.log")
+				renamed := filepath.Join(filepath.Dir(path), tt.renamed)
 				l := &logger{}
 				if err := l.Configure(settingsFor(path, rotate)); err != nil {
 					t.Fatal(err)
 				}
 				writeSequence(l, "0", 3, 10)
-				if err := tt.change(path); err != nil {
-					t.Fatal(err)
+				if tt.renamed != "" {
+					if err := os.Rename(path, renamed); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.after != nil {
+					if err := tt.after(path); err != nil {
+						t.Fatal(err)
+					}
 				}
 				err := l.Reopen()
 				if got, want := fmt.Sprint(err), strings.ReplaceAll(tt.wantErr, "PATH", path); (err != nil || want != "") && got != want {
@@ -343,14 +355,12 @@ func TestReopen(t *testing.T) {
 				checkFailures(t, l, 0, "")
 
 				var lines []string
-				if tt.old > 0 {
-					old := readLines(t, path+".1")
+				if tt.renamed != "" {
+					old := readLines(t, renamed)
 					if len(old) != tt.old {
 						t.Errorf("the renamed file holds %d lines, want %d", len(old), tt.old)
 					}
 					lines = append(lines, old...)
-				} else if tt.name == "renamed, and the folder removed" {
-					lines = append(lines, readLines(t, filepath.Join(filepath.Dir(path), "..", "out.log.1"))...)
 				}
 				if tt.fresh > 0 {
 					fresh := readLines(t, path)
@@ -360,6 +370,9 @@ func TestReopen(t *testing.T) {
 					lines = append(lines, fresh...)
 				}
 				checkSequences(t, lines, 1, 5)
+				if rotate {
+					checkLockFile(t, path+".lock")
+				}
 			})
 		}
 	}
@@ -433,7 +446,13 @@ func TestRotationLock(t *testing.T) {
 			t.Fatalf("step %d, %s instance %d %v: %v\nwant %s", i, s.do, s.instance, s.settings, err, s.want)
 		}
 	}
-	b, err := os.ReadFile(path + ".lock")
+	checkLockFile(t, path+".lock")
+}
+
+// checkLockFile checks that the lock file name holds the process ID.
+func checkLockFile(t *testing.T, name string) {
+	t.Helper()
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,7 @@ func (o *output) check(t time.Time, reopen bool) {
 	case state == removed:
 		var err error
 		if reopen {
-			err = o.reopen()
+			err = errors.Join(o.reopen(), o.relock())
 		}
 		if since > 0 {
 			o.fails.add(since, removedError(o.c.path, since, elapsed, reopen, err))
@@ -202,11 +202,33 @@ func removedError(path string, n int, elapsed time.Duration, recreated bool, err
 	return fmt.Errorf("%s was removed while open; recreated it: %s", path, lost)
 }
 
+// relock takes the rotation lock again if its file is gone, removed with
+// the folder: so that a second rotating writer is still refused.
+func (o *output) relock() error {
+	if o.lock == nil {
+		return nil
+	}
+	held, err := o.lock.Stat()
+	if named, nerr := os.Stat(o.lock.Name()); err == nil && nerr == nil && os.SameFile(held, named) {
+		return nil
+	}
+	lock, err := takeLock(o.c)
+	if err != nil {
+		return err
+	}
+	err = releaseLock(o.lock)
+	o.lock = lock
+	return err
+}
+
 // reopenNow reopens the path at once (Reopen), after counting the lines
 // lost if the file was removed.
 func (o *output) reopenNow(t time.Time) error {
 	o.check(t, false)
 	if err := o.reopen(); err != nil {
+		return fmt.Errorf("reopen %s: %w", o.c.path, err)
+	}
+	if err := o.relock(); err != nil {
 		return fmt.Errorf("reopen %s: %w", o.c.path, err)
 	}
 	return nil
