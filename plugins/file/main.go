@@ -9,12 +9,24 @@
 //
 // The file is opened with O_APPEND and each line is written with one write
 // call, so several processes may append to the same file without their lines
-// interleaving. With rotation on (max_size_mb above 0), rotation is done by
-// [gopkg.in/natefinch/lumberjack.v2], and only one process may write the
-// file; see README.md.
+// interleaving. With rotation on (max_size_mb above 0), the plugin rotates
+// the file by size with [gopkg.in/natefinch/lumberjack.v2], and only one
+// process may write it: Configure takes an advisory lock (flock) on
+// PATH.lock and refuses a second rotating writer. To rotate with logrotate
+// instead, leave rotation off and have the host call Reopen (`logplug run`
+// does on SIGHUP), which opens the path again.
 //
-// The "path" setting is required. Messages that arrive before Configure are
-// dropped and counted, and Flush and Close report them.
+// Failures counts the messages taken and not written: those that came
+// before Configure (the "path" setting is required), failed and short
+// writes, and the lines written to a file removed while open. A short write
+// (a full disk) leaves part of a line; since other processes may be
+// appending, the file is not truncated: the next write starts with a
+// newline, so the cut line stays one bad line of its own and the next line
+// is whole. At most once a second, and at Flush and Close, the plugin
+// checks that the path still names the file it writes: if the file was
+// removed, it counts the lines written since the last check as failed and
+// creates the file again; if it was renamed, it opens the path again. See
+// README.md.
 //
 // Build it with the settings `logplug version` prints, for example:
 //
