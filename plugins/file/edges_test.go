@@ -136,7 +136,7 @@ func TestCutLineMessage(t *testing.T) {
 	l.out.w = &cuttingSink{File: l.out.w.(*os.File), allow: []int{20}}
 	l.Info("cut", nil) // "2026-12-03T17:40:00.000000000Z INFO cut\n"
 	checkFailures(t, l, 1, fmt.Sprintf("write %s: no space left on device "+
-		"(the line was cut after 20 of its 40 bytes; the next line starts on a line of its own)", path))
+		"(cut after 20 of 40 bytes; the next line starts on a line of its own)", path))
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +268,44 @@ func firstError(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// TestRemovedAndNotRecreated removes the file's folder and puts a file in
+// its place: the file can't be created again, and every line written to the
+// removed file counts as failed, at each check.
+func TestRemovedAndNotRecreated(t *testing.T) {
+	for _, rotate := range []bool{false, true} {
+		t.Run(fmt.Sprintf("rotate=%v", rotate), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "app")
+			path := filepath.Join(dir, "out.log")
+			clock := &fakeClock{time.Date(2026, 12, 3, 17, 40, 0, 0, time.UTC)}
+			l := &logger{now: clock.now}
+			if err := l.Configure(settingsFor(path, rotate)); err != nil {
+				t.Fatal(err)
+			}
+			writeSequence(l, "0", 3, 10)
+			if err := firstError(os.RemoveAll(dir), os.WriteFile(dir, []byte("not a folder\n"), 0o600)); err != nil {
+				t.Fatal(err)
+			}
+			steps := []struct {
+				lines int // written after the clock moved a second on
+				fails uint64
+				want  string
+			}{
+				{2, 3, "the 3 lines written to it since the last check (1s before) are lost"},
+				{1, 5, "the 2 lines written to it since the last check (1s before) are lost"},
+			}
+			for _, s := range steps {
+				clock.advance(time.Second)
+				writeSequence(l, "0", s.lines, 10)
+				checkFailures(t, l, s.fails, fmt.Sprintf("%s was removed while open: %s; recreating it: mkdir %s: not a directory", path, s.want, dir))
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			checkFailures(t, l, 6, path+" was removed while open: the line written to it since the last check (0s before) is lost")
+		})
+	}
 }
 
 // TestRemovedBeforeClose removes the file and writes to it within the

@@ -105,7 +105,7 @@ func (o *output) write(t time.Time, line []byte) {
 	}
 	switch {
 	case err != nil && n > 0:
-		o.fails.add(1, fmt.Errorf("%w (the line was cut after %d of its %d bytes; the next line starts on a line of its own)", err, n, len(p)))
+		o.fails.add(1, fmt.Errorf("%w (cut after %d of %d bytes; the next line starts on a line of its own)", err, n, len(p)))
 	case err != nil:
 		o.fails.add(1, err)
 	default:
@@ -140,16 +140,16 @@ const (
 
 // look reports what o's path names now.
 func (o *output) look() pathState {
-	open, err := o.w.Stat()
+	held, err := o.w.Stat()
 	if err != nil {
 		return unknown
 	}
-	if st, ok := open.Sys().(*syscall.Stat_t); ok && st.Nlink == 0 {
+	if st, ok := held.Sys().(*syscall.Stat_t); ok && st.Nlink == 0 {
 		return removed
 	}
 	named, err := os.Stat(o.c.path)
 	switch {
-	case err == nil && os.SameFile(open, named):
+	case err == nil && os.SameFile(held, named):
 		return inPlace
 	case err == nil || errors.Is(err, fs.ErrNotExist):
 		return replaced
@@ -175,7 +175,9 @@ func (o *output) check(t time.Time, reopen bool) {
 	case state == removed:
 		var err error
 		if reopen {
-			err = errors.Join(o.reopen(), o.relock())
+			if err = o.reopen(); err == nil {
+				err = o.relock()
+			}
 		}
 		if since > 0 {
 			o.fails.add(since, removedError(o.c.path, since, elapsed, reopen, err))
@@ -193,11 +195,14 @@ func (o *output) check(t time.Time, reopen bool) {
 // that failed.
 func removedError(path string, n int, elapsed time.Duration, recreated bool, err error) error {
 	lost := fmt.Sprintf("the %d lines written to it since the last check (%v before) are lost", n, elapsed)
+	if n == 1 {
+		lost = fmt.Sprintf("the line written to it since the last check (%v before) is lost", elapsed)
+	}
 	switch {
 	case !recreated:
 		return fmt.Errorf("%s was removed while open: %s", path, lost)
 	case err != nil:
-		return fmt.Errorf("%s was removed while open: %s; recreating it failed: %w", path, lost, err)
+		return fmt.Errorf("%s was removed while open: %s; recreating it: %w", path, lost, err)
 	}
 	return fmt.Errorf("%s was removed while open; recreated it: %s", path, lost)
 }
