@@ -186,7 +186,7 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 		if ir.cur.err != nil {
 			return 0, ir.cur.err
 		}
-		if ir.cur.data != nil {
+		if cap(ir.cur.data) == idleChunk { // one of the buffers, not the rest of a line
 			ir.free <- ir.cur.data[:cap(ir.cur.data)]
 		}
 		ir.cur, ir.off = ir.next(), 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -166,5 +167,60 @@ func TestFeedFlushesWhenInputIsIdle(t *testing.T) {
 	pw.Close()
 	if err := receive(t, done, "the end of feed"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIdleReaderStopFinishesTheLine stops a reader of a pipe while it
+// waits for input in the middle of a line: it takes the rest of that line
+// and nothing beyond it, which stays in the pipe for the next reader, and
+// counts what it took.
+func TestIdleReaderStopFinishesTheLine(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	r := newIdleReader(pr, func() {})
+	if !r.cancelable {
+		t.Fatal("a reader of an os.Pipe can't cut its reads short")
+	}
+	io.WriteString(pw, "a\nb\npart")
+	var got bytes.Buffer
+	buf := make([]byte, 100)
+	for got.Len() < len("a\nb\npart") {
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Write(buf[:n])
+	}
+	r.stop()
+	io.WriteString(pw, "ial\nnext\n")
+	for {
+		n, err := r.Read(buf)
+		got.Write(buf[:n])
+		if err == errInputStopped {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A read woken by the input before the deadline took effect may take
+	// "next\n" too; either way the reader returns whole lines, every byte
+	// it took, and nothing else, and the rest stays in the pipe.
+	pw.Close()
+	pr.SetReadDeadline(time.Time{})
+	rest, err := io.ReadAll(pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const all = "a\nb\npartial\nnext\n"
+	if got.String()+string(rest) != all || (got.String() != "a\nb\npartial\n" && got.String() != all) {
+		t.Errorf("read %q, and the pipe holds %q; want whole lines read, the rest left, %q in all", got.String(), rest, all)
+	}
+	if taken, newlines, inLine := r.takenCounts(); taken != uint64(got.Len()) || newlines != uint64(strings.Count(got.String(), "\n")) || inLine {
+		t.Errorf("takenCounts() = %d, %d, %v; want %d, %d, false", taken, newlines, inLine, got.Len(), strings.Count(got.String(), "\n"))
 	}
 }
