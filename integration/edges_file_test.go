@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,4 +172,197 @@ func holdsRotated(pid int, path string) bool {
 		}
 	}
 	return false
+}
+
+// Case 4: a full disk.
+
+// fullDiskSize is the size of the tmpfs TestFileOnFullDisk fills: about
+// 650 of the file plugin's lines of faultInput.
+const fullDiskSize = "64k"
+
+// mountTmpfs mounts a tmpfs of the given size (as mount's size= option
+// takes it) on a new temporary folder, unmounted when the test ends, and
+// returns the folder. It needs root on Linux: without, it skips the test,
+// or fails it under CI.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	needLinux(t, "mounting a tmpfs")
+	if os.Geteuid() != 0 {
+		skipUnlessCI(t, "mounting a %s tmpfs needs root", size)
+	}
+	dir := t.TempDir()
+	if b, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		skipUnlessCI(t, "mount -t tmpfs -o size=%s tmpfs %s: %v: %s", size, dir, err, bytes.TrimSpace(b))
+	}
+	// Registered after t.TempDir's, so run before it removes the folder.
+	t.Cleanup(func() {
+		if b, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, bytes.TrimSpace(b))
+		}
+	})
+	return dir
+}
+
+// remountTmpfs gives the tmpfs mounted on dir a new size.
+func remountTmpfs(t *testing.T, dir, size string) {
+	t.Helper()
+	if b, err := exec.Command("mount", "-o", "remount,size="+size, dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount -o remount,size=%s %s: %v: %s", size, dir, err, bytes.TrimSpace(b))
+	}
+}
+
+// cutFile is what the file plugin left in a file on a disk that filled up:
+// whole lines, and perhaps a line cut short.
+type cutFile struct {
+	// lines are all its lines, without their newlines; a last line
+	// without a newline too.
+	lines [][]byte
+	// whole are the lines that are one JSON object each, in order.
+	whole []fileLine
+	// cut are the others.
+	cut []string
+}
+
+// readCutFile reads the file at path and checks that at most one of its
+// lines is not a whole line, and that that one is a line cut short, not
+// two glued together.
+func readCutFile(t *testing.T, path string) cutFile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var c cutFile
+	c.lines = fileLines(t, f)
+	for _, line := range c.lines {
+		if l, ok := parseFileLine(line); ok {
+			c.whole = append(c.whole, l)
+		} else {
+			c.cut = append(c.cut, string(line))
+		}
+	}
+	if len(c.cut) > 1 {
+		t.Errorf("%s has %d lines that are not whole JSON objects, want at most 1 (the one cut short): %q", path, len(c.cut), c.cut)
+	}
+	for _, s := range c.cut {
+		if strings.Count(s, `{"time":`) > 1 {
+			t.Errorf("%s has a line glued onto one cut short: %q", path, s)
+		}
+	}
+	return c
+}
+
+// wantMessages checks that lines have the messages want, in order.
+func wantMessages(t *testing.T, what string, lines []fileLine, want []string) {
+	t.Helper()
+	got := make([]string, len(lines))
+	for i, l := range lines {
+		got[i] = l.Msg
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: the messages are\n%q\nwant\n%q", what, got, want)
+	}
+}
+
+// messages returns the messages "PREFIX from" to "PREFIX to-1".
+func messages(prefix string, from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("%s %d", prefix, i))
+	}
+	return out
+}
+
+// TestFileOnFullDisk runs 1000 lines into the file plugin on a tmpfs that
+// fills up, and checks that every line is either whole in the file or
+// counted as failed, that the run says so and fails, and that once there
+// is space again, a new run's lines start on a line of their own.
+func TestFileOnFullDisk(t *testing.T) {
+	const total = 1000
+	dir := mountTmpfs(t, fullDiskSize)
+	out := filepath.Join(dir, "app.log")
+	r := runStreamed(t, faultInput(total), fileArgs(t, out)...)
+	t.Logf("stderr:\n%s", r.stderr)
+	if r.code != 1 {
+		t.Errorf("exit status %d, want 1: lines were lost", r.code)
+	}
+	c := parseCounts(t, r.stderr)["file"]
+	if c.Received != total || c.Delivered != total || c.Failed == 0 || c.Lost != c.Failed || c.Dropped != 0 || c.Panics != 0 {
+		t.Errorf("file plugin counts = %+v; want %d received and delivered, some failed, as many lost as failed", c, total)
+	}
+	if lf := latestFailure(r.stderr, "file"); !strings.Contains(lf, out) || !strings.Contains(lf, "no space left on device") {
+		t.Errorf("latest failure %q, want one naming %s and saying \"no space left on device\"", lf, out)
+	}
+	full := readCutFile(t, out)
+	wantMessages(t, "the full disk", full.whole, messages("line", 0, len(full.whole)))
+	if got := uint64(len(full.whole)) + c.Failed; got != total {
+		t.Errorf("%d whole lines in the file + %d failed = %d, want %d: every line is written or counted", len(full.whole), c.Failed, got, total)
+	}
+
+	// Space again: a second run appends to the same file.
+	remountTmpfs(t, dir, "1m")
+	const after = 10
+	r = runStreamed(t, taggedInput("after remount", after), fileArgs(t, out)...)
+	t.Logf("after the remount, stderr:\n%s", r.stderr)
+	wantAllDelivered(t, r.result, after)
+	both := readCutFile(t, out)
+	if len(both.lines) < after {
+		t.Fatalf("%s has %d lines after the second run, want at least %d", out, len(both.lines), after)
+	}
+	before := both.lines[:len(both.lines)-after]
+	wantLines := full.lines
+	if len(before) == len(full.whole) { // the cut line was removed: fine too
+		wantLines = full.lines[:len(full.whole)]
+	}
+	if !slices.EqualFunc(before, wantLines, bytes.Equal) {
+		t.Errorf("the second run changed what the first left: %d lines before its own, want the first run's %d", len(before), len(full.lines))
+	}
+	var tail []fileLine
+	for _, line := range both.lines[len(both.lines)-after:] {
+		l, ok := parseFileLine(line)
+		if !ok {
+			t.Errorf("a line of the second run is not whole: %q (glued onto the line cut short?)", line)
+		}
+		tail = append(tail, l)
+	}
+	wantMessages(t, "after the remount", tail, messages("after remount", 0, after))
+}
+
+// TestStdoutOnDevFull runs 1000 lines with standard output on /dev/full,
+// into stdoutjson and the file plugin, and checks that every one of
+// stdoutjson's writes counts as failed and lost, that the run fails, and
+// that the file plugin beside it gets every line.
+func TestStdoutOnDevFull(t *testing.T) {
+	needLinux(t, "/dev/full")
+	const total = 1000
+	devFull, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		skipUnlessCI(t, "open /dev/full: %v", err)
+	}
+	defer devFull.Close()
+	dir := pluginFolder(t, referencePlugin("file"), referencePlugin("stdoutjson"))
+	out := filepath.Join(t.TempDir(), "out.log")
+	cmd := exec.Command(logplugBin, "run", "--plugins", dir, "--set", "file.path="+out)
+	cmd.Env = append(os.Environ(), "LOGPLUG_PLUGINS=")
+	var stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(faultInput(total)), devFull, &stderr
+	r := resultOf(t, cmd, cmd.Run(), &bytes.Buffer{}, &stderr)
+	t.Logf("stderr:\n%s", r.stderr)
+	if r.code != 1 {
+		t.Errorf("exit status %d, want 1: stdoutjson lost every line", r.code)
+	}
+	counts := parseCounts(t, r.stderr)
+	got := counts["stdoutjson"]
+	got.Errors, got.State = 0, "" // a Flush may report the failure too; 1000 failures in a row stop the plugin
+	if want := (pluginCounts{Received: total, Delivered: total, Failed: total, Lost: total}); got != want {
+		t.Errorf("stdoutjson counts = %+v (errors and state not compared), want %+v", counts["stdoutjson"], want)
+	}
+	if lf := latestFailure(r.stderr, "stdoutjson"); !strings.Contains(lf, "no space left on device") {
+		t.Errorf("stdoutjson's latest failure %q, want one saying \"no space left on device\"", lf)
+	}
+	if want := (pluginCounts{Received: total, Delivered: total}); counts["file"] != want {
+		t.Errorf("file plugin counts = %+v, want %+v", counts["file"], want)
+	}
+	checkFile(t, out, total)
 }
