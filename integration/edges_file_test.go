@@ -366,3 +366,125 @@ func TestStdoutOnDevFull(t *testing.T) {
 	}
 	checkFile(t, out, total)
 }
+
+// Case 5: the folder removed.
+
+// checkWindow bounds how long before the removal of its file the file
+// plugin last checked that its path still names the file: it checks at
+// most once a second, and as lines keep coming, about once a second. The
+// lines it counts as failed were written after that check.
+const checkWindow = 3 * time.Second
+
+// TestFileFolderRemoved removes the file plugin's folder while run writes
+// a line a millisecond, and checks that the plugin recreates the folder
+// and the file, that the lines written after the removal into the removed
+// file count as failed, and that the run fails. The test keeps the
+// removed file open, so it can read what went into it: every line sent is
+// in the removed file or in the new one, once and in order.
+func TestFileFolderRemoved(t *testing.T) {
+	const (
+		maxLines = 100_000 // more than the test sends at a line a millisecond
+		minLines = 100     // in the file when it is removed
+	)
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	out := filepath.Join(sub, "app.log")
+	started := time.Now()
+	cmd, stdin, stdout, stderr := start(t, fileArgs(t, out)...)
+
+	lines := inputLines(maxLines)
+	stop := make(chan struct{})
+	sent := make(chan int, 1) // how many lines, once stdin is closed
+	go func() {
+		n := 0
+		defer func() { stdin.Close(); sent <- n }()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for n < len(lines) {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if _, err := stdin.Write(lines[n]); err != nil {
+				return // logplug ended; wait reports why
+			}
+			n++
+		}
+	}()
+
+	// Old enough lines in the file for the bound on what the plugin
+	// counts as failed to mean something.
+	waitWhileRunning(t, cmd, stderr, eventTimeout+checkWindow, fmt.Sprintf("%s to have %d lines, %v after the start", out, minLines, checkWindow), func() bool {
+		return time.Since(started) > checkWindow && lineCount(out) >= minLines
+	})
+	removed, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer removed.Close()
+	removing := time.Now()
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	gone := time.Now()
+	waitWhileRunning(t, cmd, stderr, eventTimeout, fmt.Sprintf("the file plugin to recreate %s and write lines to it", out), func() bool {
+		return lineCount(out) > 0
+	})
+	close(stop)
+	n := <-sent
+	r := wait(t, cmd, stdout, stderr)
+	t.Logf("stderr:\n%s", r.stderr)
+	if n == maxLines {
+		t.Fatalf("the test ran out of its %d lines before the file was recreated", maxLines)
+	}
+
+	old := fileLines(t, removed)
+	var oldCopy bytes.Buffer
+	for _, l := range old {
+		oldCopy.Write(append(l, '\n'))
+	}
+	checkFile(t, concat(t, writeTemp(t, oldCopy.Bytes()), out), n)
+
+	if r.code != 1 {
+		t.Errorf("exit status %d, want 1: the lines written into the removed file were lost", r.code)
+	}
+	c := parseCounts(t, r.stderr)["file"]
+	if c.Received != uint64(n) || c.Delivered != uint64(n) || c.Lost != c.Failed || c.Dropped != 0 || c.Panics != 0 {
+		t.Errorf("file plugin counts = %+v; want %d received and delivered, as many lost as failed", c, n)
+	}
+	if lf := latestFailure(r.stderr, "file"); !strings.Contains(lf, out) || !strings.Contains(strings.ToLower(lf), "recreat") {
+		t.Errorf("latest failure %q, want one naming %s and saying it was recreated", lf, out)
+	}
+	// The lines stamped after the removal went into the removed file:
+	// lost, and so counted. Those counted were written after the check
+	// before the removal, at most checkWindow before it.
+	var after, recent uint64
+	for _, line := range old {
+		l, _ := parseFileLine(line) // checkFile parsed every line
+		if l.Time.After(gone) {
+			after++
+		}
+		if !l.Time.Before(removing.Add(-checkWindow)) {
+			recent++
+		}
+	}
+	t.Logf("%d lines sent; %d in the removed file, %d of them stamped after the removal, %d at most %v before it; %d in the new file; %d failed",
+		n, len(old), after, recent, checkWindow, n-len(old), c.Failed)
+	if c.Failed < max(after, 1) {
+		t.Errorf("failed %d, want at least %d: every line written into the removed file after it was removed", c.Failed, max(after, 1))
+	}
+	if c.Failed > recent {
+		t.Errorf("failed %d, want at most %d: the lines written into the removed file since %v before the removal", c.Failed, recent, checkWindow)
+	}
+}
+
+// writeTemp writes data to a new temporary file and returns its path.
+func writeTemp(t *testing.T, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
