@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -487,4 +488,114 @@ func writeTemp(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// Case 6: two writers of one file.
+
+// TestSecondRotatingWriterRefused runs two `logplug run` with rotation on
+// and the same file, and checks that the second is refused at once, with
+// a one-line error naming the file, the lock and the first's pid, and that
+// the first goes on and keeps every line, across the files it rotates.
+func TestSecondRotatingWriterRefused(t *testing.T) {
+	const total = 30_000 // about 3 MiB of lines: three rotations at 1 MiB
+	dir := t.TempDir()
+	out := filepath.Join(dir, "app.log")
+	lock := out + ".lock"
+	rotate := []string{"--set", "file.max_size_mb=1"}
+	first, stdin, stdout, stderr := start(t, fileArgs(t, out, rotate...)...)
+	pid := fmt.Sprint(first.Process.Pid)
+	waitWhileRunning(t, first, stderr, eventTimeout, fmt.Sprintf("the first run to write its pid %s into %s", pid, lock), func() bool {
+		b, err := os.ReadFile(lock)
+		return err == nil && strings.TrimSpace(string(b)) == pid
+	})
+	input := faultInput(total)
+	half := bytes.IndexByte(input[len(input)/2:], '\n') + len(input)/2 + 1
+	if _, err := stdin.Write(input[:half]); err != nil {
+		t.Fatal(err)
+	}
+
+	// The second gets no input, nor the end of it: it is to fail before
+	// it reads any. Should it not, its input ends after eventTimeout.
+	second, stdin2, stdout2, stderr2 := start(t, fileArgs(t, out, rotate...)...)
+	began := time.Now()
+	timer := time.AfterFunc(eventTimeout, func() { stdin2.Close() })
+	r2 := wait(t, second, stdout2, stderr2)
+	timer.Stop()
+	t.Logf("the second run's stderr:\n%s", r2.stderr)
+	if took := time.Since(began); took >= eventTimeout {
+		t.Errorf("the second run ended only when its input did, after %v; want it to fail at once", took)
+	}
+	if r2.code != 1 {
+		t.Errorf("the second run's exit status %d, want 1: its only plugin could not be configured", r2.code)
+	}
+	if lines := linesHolding(r2.stderr, out, lock, pid); len(lines) != 1 {
+		t.Errorf("the second run's stderr has %d lines naming %s, %s and pid %s, want 1", len(lines), out, lock, pid)
+	}
+
+	if _, err := stdin.Write(input[half:]); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	r := wait(t, first, stdout, stderr)
+	t.Logf("the first run's stderr:\n%s", r.stderr)
+	wantAllDelivered(t, r, total)
+	backups, err := filepath.Glob(filepath.Join(dir, "app-*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(backups) // lumberjack names them by the time of rotation
+	if len(backups) < 2 {
+		t.Errorf("%d rotated files %q, want at least 2 for %d lines at 1 MiB each", len(backups), backups, total)
+	}
+	checkFile(t, concat(t, append(backups, out)...), total)
+}
+
+// TestTwoAppendingWriters runs two `logplug run` appending to the same
+// file without rotation, at the same time, and checks that both are
+// allowed, and that the file holds every line of each, whole, once and in
+// its order.
+func TestTwoAppendingWriters(t *testing.T) {
+	const each = 20_000
+	out := filepath.Join(t.TempDir(), "app.log")
+	type writer struct {
+		tag            string
+		cmd            *exec.Cmd
+		stdout, stderr *bytes.Buffer
+	}
+	writers := []*writer{{tag: "a"}, {tag: "b"}}
+	for _, w := range writers {
+		var stdin io.WriteCloser
+		w.cmd, stdin, w.stdout, w.stderr = start(t, fileArgs(t, out)...)
+		go func() {
+			stdin.Write(taggedInput(w.tag, each))
+			stdin.Close()
+		}()
+	}
+	for _, w := range writers {
+		r := wait(t, w.cmd, w.stdout, w.stderr)
+		t.Logf("writer %s's stderr:\n%s", w.tag, r.stderr)
+		wantAllDelivered(t, r, each)
+	}
+
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines := fileLines(t, f)
+	byTag := map[string][]fileLine{}
+	for _, line := range lines {
+		l, ok := parseFileLine(line)
+		if !ok {
+			t.Fatalf("%s has a line that is not whole: %q", out, line)
+		}
+		tag, _, _ := strings.Cut(l.Msg, " ")
+		byTag[tag] = append(byTag[tag], l)
+	}
+	for _, w := range writers {
+		wantMessages(t, "writer "+w.tag, byTag[w.tag], messages(w.tag, 0, each))
+	}
+	if len(lines) != 2*each {
+		t.Errorf("%s has %d lines, want %d, %d of each writer", out, len(lines), 2*each, each)
+	}
 }
