@@ -113,5 +113,8 @@ func configure(p *Plugin, settings map[string]string) (err error) {
 			err = &LoadError{Path: p.Path, Err: fmt.Errorf("configure %s: %w", p.Name, err)}
 		}
 	}()
+	if err := api.CheckSettingKeys(p.Logger, settings); err != nil {
+		return err
+	}
 	return api.Configure(p.Logger, settings)
 }

@@ -53,16 +53,20 @@ type Options struct {
 	Policy Policy
 	// Policies overrides Policy for the plugins it names.
 	Policies map[string]Policy
-	// StallTimeout is how long Send waits, under [Block], for a plugin
-	// whose queue is full to take a message before it declares the plugin
-	// stuck. Zero means [DefaultStallTimeout]; a negative value means Send
-	// waits as long as it takes.
+	// StallTimeout is how long a plugin may make no progress before the
+	// host declares it stuck and stops calling it: how long Send waits,
+	// under [Block], for a plugin whose queue is full to take a message,
+	// and how long Close waits for a plugin that takes none of its queued
+	// messages, or stays in Flush or Close. Zero means
+	// [DefaultStallTimeout]; a negative value means as long as it takes
+	// (within ShutdownTimeout, for Close).
 	StallTimeout time.Duration
-	// ShutdownTimeout is how long Close waits for the plugins to take
-	// their queued messages, flush and close (all at once, so Close takes
-	// about this long at most, or twice as long if a Send was waiting for
-	// room when Close began), and how long Flush waits for each plugin.
-	// Zero means [DefaultShutdownTimeout].
+	// ShutdownTimeout is the longest Close waits for the plugins to take
+	// their queued messages, flush and close, while they make progress
+	// (all at once, so Close takes about this long at most, or twice as
+	// long if a Send was waiting for room when Close began), and how long
+	// Flush and Reopen wait for each plugin. Zero means
+	// [DefaultShutdownTimeout].
 	ShutdownTimeout time.Duration
 
 	// Before it opens a plugin file, Open refuses it when someone other

@@ -21,10 +21,11 @@ const (
 	// queue to take a message, under [Block], before it declares the
 	// plugin stuck, when [Options.StallTimeout] is zero.
 	DefaultStallTimeout = 10 * time.Second
-	// DefaultShutdownTimeout is how long Close waits for each plugin to
-	// take its queued messages, flush and close, when
-	// [Options.ShutdownTimeout] is zero.
-	DefaultShutdownTimeout = 5 * time.Second
+	// DefaultShutdownTimeout is the longest Close waits for the plugins to
+	// take their queued messages, flush and close, when
+	// [Options.ShutdownTimeout] is zero. A plugin that makes no progress
+	// for the stall timeout is given up on before.
+	DefaultShutdownTimeout = time.Minute
 )
 
 // A Policy says what Send does with a message for a plugin whose queue is

@@ -254,7 +254,7 @@ func TestShutdownTimeout(t *testing.T) {
 		wantErr   string
 	}{
 		{"Flush blocks", func() *probe { return &probe{holdFlush: make(chan struct{})} }, Counts{Received: 3, Delivered: 3, Errors: 1},
-			"Flush did not return within the shutdown timeout (20ms); Close was not called"},
+			"Flush had not returned when the shutdown timeout (20ms) ran out; Close was not called"},
 		{"messages block", func() *probe { return &probe{hold: make(chan struct{})} }, Counts{Received: 3, Dropped: 3},
 			"it had not taken every queued message when the shutdown timeout (20ms) ran out"},
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -83,54 +84,151 @@ func ReadSettingsFile(path string) (Settings, error) {
 	}
 	s, err := parseSettings(data)
 	if err != nil {
+		var se *settingsError
+		if errors.As(err, &se) {
+			line, col := position(data, se.offset)
+			return nil, fmt.Errorf("%s:%d:%d: %s", path, line, col, se.msg)
+		}
 		return nil, fmt.Errorf("read settings %s: %w", path, err)
 	}
 	return s, nil
 }
 
+// settingsExample is what a settings file looks like, for errors.
+const settingsExample = `{"file": {"path": "app.log"}}`
+
+// A settingsError is what is wrong at a byte offset of a settings file.
+type settingsError struct {
+	offset int64
+	msg    string
+}
+
+func (e *settingsError) Error() string { return fmt.Sprintf("offset %d: %s", e.offset, e.msg) }
+
+// position returns the line and column, from 1, of the byte at index
+// offset-1 of data: where a decoder that stopped after reading offset
+// bytes found its fault. Past the end of data, it is the position just
+// after the last byte.
+func position(data []byte, offset int64) (line, col int) {
+	i := int(min(max(offset-1, 0), int64(len(data))))
+	before := data[:i]
+	line = 1 + bytes.Count(before, []byte("\n"))
+	col = i - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+// settingsParser reads a settings file token by token, keeping track of
+// where it is, so that each error names its line and column.
+type settingsParser struct {
+	data []byte
+	dec  *json.Decoder
+}
+
 func parseSettings(data []byte) (Settings, error) {
-	var raw map[string]map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return nil, fmt.Errorf("want an object of plugin names, each an object of settings: %v", err)
-		}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &settingsError{1, "the file is empty: want a JSON object of plugin names, each an object of settings, such as " + settingsExample}
+	}
+	p := &settingsParser{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	p.dec.UseNumber()
+	s := Settings{}
+	if err := p.object("want a JSON object of plugin names, each an object of settings, such as "+settingsExample, func(name string) error {
+		kv := map[string]string{}
+		s[name] = kv
+		return p.object(fmt.Sprintf("plugin %q: want an object of settings, such as %s", name, settingsExample[len(`{"file": `):len(settingsExample)-1]), func(key string) error {
+			v, err := p.value(name + "." + key)
+			kv[key] = v
+			return err
+		})
+	}); err != nil {
 		return nil, err
 	}
-	if dec.More() {
-		return nil, errors.New("more than one JSON value")
-	}
-	s := Settings{}
-	for name, kv := range raw {
-		s[name] = map[string]string{}
-		for k, rawValue := range kv {
-			v, err := settingValue(rawValue)
-			if err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", name, k, err)
-			}
-			s[name][k] = v
-		}
+	at := p.start()
+	switch _, err := p.dec.Token(); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, p.syntax(err, at)
+	default:
+		return nil, p.errorf(at, "more than one JSON value: want one object")
 	}
 	return s, nil
 }
 
-// settingValue turns a JSON scalar into a setting's string value.
-func settingValue(raw json.RawMessage) (string, error) {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return "", err
+// object reads an object whose values entry reads, one per key; want says
+// what was expected, for an error.
+func (p *settingsParser) object(want string, entry func(key string) error) error {
+	at := p.start()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return p.syntax(err, at)
 	}
-	switch v := v.(type) {
+	if tok != json.Delim('{') {
+		return p.errorf(at, "%s", want)
+	}
+	for p.dec.More() {
+		at := p.start()
+		tok, err := p.dec.Token()
+		if err != nil {
+			return p.syntax(err, at)
+		}
+		if err := entry(tok.(string)); err != nil {
+			return err
+		}
+	}
+	at = p.start()
+	if _, err := p.dec.Token(); err != nil { // the closing brace
+		return p.syntax(err, at)
+	}
+	return nil
+}
+
+// value reads the value of setting name, a string, number or boolean.
+func (p *settingsParser) value(name string) (string, error) {
+	at := p.start()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return "", p.syntax(err, at)
+	}
+	switch v := tok.(type) {
 	case string:
 		return v, nil
 	case json.Number:
 		return v.String(), nil
 	case bool:
 		return fmt.Sprint(v), nil
+	case nil:
+		return "", p.errorf(at, "%s: value null is not a string, number or boolean", name)
 	}
-	return "", fmt.Errorf("value %s is not a string, number or boolean", raw)
+	kind := "an object"
+	if tok == json.Delim('[') {
+		kind = "an array"
+	}
+	return "", p.errorf(at, "%s: value is %s, want a string, number or boolean", name, kind)
+}
+
+// start returns the offset of the next token: past white space, and a
+// comma or colon, after what the decoder has read.
+func (p *settingsParser) start() int64 {
+	off := p.dec.InputOffset()
+	for off < int64(len(p.data)) && strings.IndexByte(" \t\r\n,:", p.data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// syntax turns a decoder's error into a settingsError at the place of the
+// fault: where the decoder says, or at at.
+func (p *settingsParser) syntax(err error, at int64) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return &settingsError{se.Offset + 1, se.Error()} // a Decoder's Offset is of the faulty byte
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return &settingsError{int64(len(p.data)) + 1, "unexpected end of file: an object is not closed"}
+	}
+	return &settingsError{at + 1, err.Error()}
+}
+
+// errorf returns a settingsError for the token that starts at offset at.
+func (p *settingsParser) errorf(at int64, format string, args ...any) error {
+	return &settingsError{at + 1, fmt.Sprintf(format, args...)}
 }

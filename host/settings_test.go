@@ -46,17 +46,22 @@ func TestReadSettingsFile(t *testing.T) {
 	tests := []struct {
 		name, json string
 		want       Settings
-		wantErr    string
+		wantErr    string // after "PATH:"
 	}{
 		{"complete", `{"file": {"path": "a.log", "max_size_mb": 10, "compress": true}, "zerolog": {"level": "warn"}}`,
 			Settings{"file": {"path": "a.log", "max_size_mb": "10", "compress": "true"}, "zerolog": {"level": "warn"}}, ""},
-		{"empty", `{}`, Settings{}, ""},
-		{"nested value", `{"file": {"path": {"x": 1}}}`, nil, `file.path: value {"x": 1} is not a string, number or boolean`},
-		{"null value", `{"file": {"path": null}}`, nil, "file.path: value null is not"},
-		{"not an object", `["file"]`, nil, "want an object of plugin names"},
-		{"settings not an object", `{"file": "a.log"}`, nil, "want an object of plugin names"},
-		{"syntax error", `{"file": `, nil, "unexpected EOF"},
-		{"two values", `{} {}`, nil, "more than one JSON value"},
+		{"empty object", `{}`, Settings{}, ""},
+		{"no plugin settings", `{"file": {}}`, Settings{"file": {}}, ""},
+		{"empty file", ``, nil, `1:1: the file is empty: want a JSON object of plugin names, each an object of settings, such as {"file": {"path": "app.log"}}`},
+		{"white space only", "\n  \n", nil, `1:1: the file is empty`},
+		{"trailing comma", "{\n  \"file\": {\"path\": \"a.log\",}\n}", nil, `2:28: invalid character '}' looking for beginning of object key string`},
+		{"nested value", "{\"file\": {\n  \"path\": {\"x\": 1}}}", nil, `2:11: file.path: value is an object, want a string, number or boolean`},
+		{"array value", `{"file": {"path": [1]}}`, nil, `1:19: file.path: value is an array, want a string, number or boolean`},
+		{"null value", `{"file": {"path": null}}`, nil, `1:19: file.path: value null is not a string, number or boolean`},
+		{"not an object", `["file"]`, nil, `1:1: want a JSON object of plugin names, each an object of settings, such as {"file": {"path": "app.log"}}`},
+		{"settings not an object", "{\n\"file\": \"a.log\"}", nil, `2:9: plugin "file": want an object of settings, such as {"path": "app.log"}`},
+		{"cut short", "{\"file\": ", nil, `1:10: unexpected end of file: an object is not closed`},
+		{"two values", `{} {}`, nil, `1:4: more than one JSON value: want one object`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,8 +71,8 @@ func TestReadSettingsFile(t *testing.T) {
 			}
 			got, err := ReadSettingsFile(path)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
-					t.Fatalf("err = %v, want it to name %s and contain %q", err, path, tt.wantErr)
+				if want := path + ":" + tt.wantErr; err == nil || !strings.HasPrefix(err.Error(), want) {
+					t.Fatalf("err = %v\nwant %s", err, want)
 				}
 				return
 			}

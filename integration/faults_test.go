@@ -243,7 +243,7 @@ func TestFaultyPlugins(t *testing.T) {
 			[]string{"closeerr: Close: closeerr: the disk went away"}, true},
 		{"Flush blocks", "flushblock", many, nil,
 			exact(pluginCounts{Received: many, Delivered: many, Errors: 1, State: "stuck"}), 1,
-			[]string{"plugin flushblock is stuck: its Flush did not return within the shutdown timeout (2s); Close was not called"}, true},
+			[]string{"plugin flushblock is stuck: its Flush had not returned when the shutdown timeout (2s) ran out; Close was not called"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

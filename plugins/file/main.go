@@ -9,12 +9,24 @@
 //
 // The file is opened with O_APPEND and each line is written with one write
 // call, so several processes may append to the same file without their lines
-// interleaving. With rotation on (max_size_mb above 0), rotation is done by
-// [gopkg.in/natefinch/lumberjack.v2], and only one process may write the
-// file; see README.md.
+// interleaving. With rotation on (max_size_mb above 0), the plugin rotates
+// the file by size with [gopkg.in/natefinch/lumberjack.v2], and only one
+// process may write it: Configure takes an advisory lock (flock) on
+// PATH.lock and refuses a second rotating writer. To rotate with logrotate
+// instead, leave rotation off and have the host call Reopen (`logplug run`
+// does on SIGHUP), which opens the path again.
 //
-// The "path" setting is required. Messages that arrive before Configure are
-// dropped and counted, and Flush and Close report them.
+// Failures counts the messages taken and not written: those that came
+// before Configure (the "path" setting is required), failed and short
+// writes, and the lines written to a file removed while open. A short write
+// (a full disk) leaves part of a line; since other processes may be
+// appending, the file is not truncated: the next write starts with a
+// newline, so the cut line stays one bad line of its own and the next line
+// is whole. At most once a second, and at Flush and Close, the plugin
+// checks that the path still names the file it writes: if the file was
+// removed, it counts the lines written since the last check as failed and
+// creates the file again; if it was renamed, it opens the path again. See
+// README.md.
 //
 // Build it with the settings `logplug version` prints, for example:
 //
@@ -24,17 +36,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
-
-	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // name and version are what the plugin says of itself (Describe).
@@ -56,23 +64,16 @@ func main() {}
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{}
 
-// logger appends lines to a file. The mutex guards every field.
+// logger appends lines to a file. The mutex guards every field but fails,
+// which is safe to use without it.
 type logger struct {
-	mu      sync.Mutex
-	out     sink   // nil until Configure
-	format  string // "json" or "text"
-	closed  bool
-	dropped int   // messages that arrived before Configure, since the last Flush
-	failed  int   // writes that failed since the last Flush
-	err     error // the first of them
-	enc     encoder
-}
-
-// A sink is the file the lines go to: an *os.File, or a [rotating] file when
-// rotation is on.
-type sink interface {
-	io.WriteCloser
-	Sync() error
+	mu     sync.Mutex
+	out    *output // nil until Configure
+	format string  // "json" or "text"
+	closed bool
+	enc    encoder
+	now    func() time.Time // the clock; nil for time.Now (tests set it)
+	fails  failures
 }
 
 // config is the plugin's settings, parsed.
@@ -93,11 +94,19 @@ func (l *logger) Describe() (string, string) { return name, version }
 // new one for each (see api.Borrower).
 func (l *logger) BorrowsLabels() bool { return true }
 
+// SettingKeys returns every key Configure accepts (see
+// api.SettingKeyLister).
+func (l *logger) SettingKeys() []string {
+	return []string{"format", "max_backups", "max_size_mb", "mode", "path"}
+}
+
 // Configure applies settings: "path" (required), "format" (json or text),
 // "mode" (octal), "max_size_mb" and "max_backups". It opens the file,
-// creating it and its missing parent folders. It rejects a missing path, an
-// unknown key, a bad value and a file it cannot open, with a one-line error
-// naming the key and the value.
+// creating it and its missing parent folders, and with rotation on takes
+// the lock that keeps a second rotating writer away (see [takeLock]). It
+// rejects a missing path, an unknown key, a bad value, a file it cannot
+// open and a file another writer rotates, with a one-line error naming the
+// key and the value. A second call replaces the file.
 func (l *logger) Configure(settings map[string]string) error {
 	c, err := parseSettings(settings)
 	if err != nil {
@@ -108,15 +117,14 @@ func (l *logger) Configure(settings map[string]string) error {
 	if l.closed {
 		return errors.New("configure: plugin is closed")
 	}
-	out, err := open(c)
+	out, err := openOutput(c, l.out, &l.fails, l.clock())
 	if err != nil {
 		return fmt.Errorf("setting path=%q: %w", c.path, err)
 	}
-	// The host calls Configure once; a second call replaces the file.
 	prev := l.out
 	l.out, l.format = out, c.format
 	if prev != nil {
-		if err := errors.Join(prev.Sync(), prev.Close()); err != nil {
+		if err := prev.close(); err != nil {
 			return fmt.Errorf("configure: closing the previous file: %w", err)
 		}
 	}
@@ -147,7 +155,7 @@ func parseSettings(settings map[string]string) (config, error) {
 			c.mode = os.FileMode(mode)
 		case "max_size_mb":
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
+			if err != nil || n < 0 || n > maxSizeMB {
 				return c, fmt.Errorf("setting max_size_mb=%q: want a whole number of megabytes, 0 for no rotation", v)
 			}
 			c.maxSizeMB = n
@@ -170,49 +178,12 @@ func parseSettings(settings map[string]string) (config, error) {
 	return c, nil
 }
 
-// open opens the file c names for appending, creating it with c's mode and
-// its missing parent folders.
-func open(c config) (sink, error) {
-	if err := os.MkdirAll(filepath.Dir(c.path), dirMode); err != nil {
-		return nil, err
+// clock returns the time now, from l.now if a test set it.
+func (l *logger) clock() time.Time {
+	if l.now != nil {
+		return l.now()
 	}
-	f, err := os.OpenFile(c.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, c.mode)
-	if err != nil {
-		return nil, err
-	}
-	if c.maxSizeMB == 0 {
-		return f, nil
-	}
-	// lumberjack creates a missing file with mode 0600, and gives the file
-	// it creates at each rotation the mode of the file it rotated. Creating
-	// the file here gives every file c's mode, and shows now that the file
-	// can be opened.
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return rotating{&lumberjack.Logger{
-		Filename:   c.path,
-		MaxSize:    c.maxSizeMB,
-		MaxBackups: c.maxBackups,
-	}}, nil
-}
-
-// rotating is a file that lumberjack rotates.
-type rotating struct{ *lumberjack.Logger }
-
-// Sync fsyncs the current file. lumberjack does not export its file, but
-// fsync makes durable the file, whichever descriptor it is called on. Files
-// already rotated out were closed by lumberjack without an fsync.
-func (r rotating) Sync() error {
-	f, err := os.OpenFile(r.Filename, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return time.Now()
 }
 
 // Log writes a message that has no level.
@@ -232,7 +203,7 @@ func (l *logger) Error(msg string, labels map[string]string) { l.write(levelErro
 
 // write encodes one message and appends it to the file with one Write call.
 // The labels map is only read, and nothing of it is kept after write returns.
-// Before Configure, write counts the message as dropped; after Close, it does
+// Before Configure, write counts the message as failed; after Close, it does
 // nothing.
 func (l *logger) write(lv level, msg string, labels map[string]string) {
 	l.mu.Lock()
@@ -241,56 +212,56 @@ func (l *logger) write(lv level, msg string, labels map[string]string) {
 	case l.closed:
 		return
 	case l.out == nil:
-		l.dropped++
+		l.fails.add(1, errors.New("a message came before Configure, when there was no file to write it to"))
 		return
 	}
+	t := l.clock()
 	var line []byte
 	if l.format == "text" {
-		line = l.enc.text(time.Now(), lv, msg, labels)
+		line = l.enc.text(t, lv, msg, labels)
 	} else {
-		line = l.enc.json(time.Now(), lv, msg, labels)
+		line = l.enc.json(t, lv, msg, labels)
 	}
-	if _, err := l.out.Write(line); err != nil {
-		if l.failed == 0 {
-			l.err = err
-		}
-		l.failed++
-	}
+	l.out.write(t, line)
 }
 
-// Flush fsyncs the file. It returns the messages dropped before Configure
-// and the writes that failed since the last Flush, if any, and the fsync's
-// error. After Close, it does nothing.
+// Failures returns the number of messages taken and not written, whole or
+// in part, since the plugin was made, and the latest failure's error (see
+// api.FailureCounter): messages that came before Configure, failed and short
+// writes, and the lines lost to a file removed while open. It takes no lock.
+func (l *logger) Failures() (uint64, error) { return l.fails.load() }
+
+// Flush checks that the path still names the file written (see
+// [output.check]) and fsyncs the file. It returns the fsync's error only:
+// failed writes are counted by Failures. After Close, it does nothing.
 func (l *logger) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
+	if l.closed || l.out == nil {
 		return nil
 	}
-	return l.flush()
+	l.out.check(l.clock(), true)
+	return l.out.sync()
 }
 
-// flush is Flush with l.mu held.
-func (l *logger) flush() error {
-	var errs []error
-	if l.dropped > 0 {
-		errs = append(errs, fmt.Errorf("%d messages dropped: they came before Configure", l.dropped))
-		l.dropped = 0
+// Reopen closes the file and opens it again by its path, creating it (and
+// missing folders) as Configure does (see api.Reopener): after a rotator
+// renamed the file, the lines written before are in the renamed file, and
+// the lines after in a new one. If the path can't be opened, Reopen returns
+// an error naming it and goes on writing the file it had. Before Configure
+// and after Close, it does nothing.
+func (l *logger) Reopen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.out == nil {
+		return nil
 	}
-	if l.failed > 0 {
-		errs = append(errs, fmt.Errorf("%d writes failed, the first with: %w", l.failed, l.err))
-		l.failed, l.err = 0, nil
-	}
-	if l.out != nil {
-		if err := l.out.Sync(); err != nil && !canNotSync(err) {
-			errs = append(errs, fmt.Errorf("sync: %w", err))
-		}
-	}
-	return errors.Join(errs...)
+	return l.out.reopenNow(l.clock())
 }
 
-// Close flushes and closes the file. Calls after the first do nothing and
-// return nil, and so do all other methods.
+// Close counts the lines lost to a file removed since the last check,
+// fsyncs and closes the file, and releases the rotation lock. Calls after
+// the first do nothing and return nil, and so do all other methods.
 func (l *logger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -298,16 +269,32 @@ func (l *logger) Close() error {
 		return nil
 	}
 	l.closed = true
-	err := l.flush()
-	if l.out != nil {
-		err = errors.Join(err, l.out.Close())
+	if l.out == nil {
+		return nil
 	}
-	return err
+	l.out.check(l.clock(), false)
+	return errors.Join(l.out.sync(), l.out.close())
 }
 
-// canNotSync reports whether err is what fsync says of a file that has
-// nothing to make durable, such as /dev/null, a pipe or a terminal: such a
-// file is not an error to flush.
-func canNotSync(err error) bool {
-	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
+// failures counts the messages the plugin took and failed to write, and
+// keeps the latest failure's error. It is safe for concurrent use.
+type failures struct {
+	n    atomic.Uint64
+	last atomic.Pointer[error]
+}
+
+// add counts n failed messages, whose failure is err.
+func (f *failures) add(n int, err error) {
+	// last is stored first, so that a count above 0 always has an error.
+	f.last.Store(&err)
+	f.n.Add(uint64(n))
+}
+
+// load returns the count and the latest error, nil when the count is 0.
+func (f *failures) load() (uint64, error) {
+	n := f.n.Load()
+	if n == 0 {
+		return 0, nil
+	}
+	return n, *f.last.Load()
 }

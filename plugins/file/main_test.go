@@ -31,6 +31,10 @@ var (
 	_ api.Closer      = &LoggingPlugin
 	_ api.Describer   = &LoggingPlugin
 	_ api.Borrower    = &LoggingPlugin
+
+	_ api.FailureCounter   = &LoggingPlugin
+	_ api.Reopener         = &LoggingPlugin
+	_ api.SettingKeyLister = &LoggingPlugin
 )
 
 // field is one key and value of a line, in the order written. Lines of both
@@ -308,7 +312,10 @@ func TestAppendsToExistingFile(t *testing.T) {
 	checkMode(t, path, 0o600)
 }
 
-func TestDroppedBeforeConfigure(t *testing.T) {
+// TestFailuresBeforeConfigure checks that messages that came before
+// Configure are counted as failed, and that Flush and Close do not report
+// them again.
+func TestFailuresBeforeConfigure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.log")
 	l := &logger{}
 	l.Info("dropped", nil)
@@ -318,51 +325,54 @@ func TestDroppedBeforeConfigure(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Info("kept", nil)
-	want := "3 messages dropped: they came before Configure"
-	if err := l.Flush(); err == nil || err.Error() != want {
-		t.Errorf("Flush = %v, want %s", err, want)
-	}
 	if err := l.Flush(); err != nil {
-		t.Errorf("second Flush = %v, want nil: drops are reported once", err)
+		t.Errorf("Flush = %v, want nil: the drops are counted by Failures", err)
 	}
+	checkFailures(t, l, 3, "a message came before Configure, when there was no file to write it to")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	checkFailures(t, l, 3, "a message came before Configure, when there was no file to write it to")
 	if lines := readLines(t, path); len(lines) != 1 {
 		t.Errorf("file holds %q, want one line", lines)
 	}
 
-	// Close reports drops too, when the plugin was never configured.
+	// A plugin never configured.
 	l = &logger{}
 	l.Warn("dropped", nil)
-	want = "1 messages dropped: they came before Configure"
-	if err := l.Close(); err == nil || err.Error() != want {
-		t.Errorf("Close = %v, want %s", err, want)
+	if err := l.Close(); err != nil {
+		t.Errorf("Close = %v, want nil", err)
 	}
+	checkFailures(t, l, 1, "a message came before Configure, when there was no file to write it to")
 }
 
-func TestFlushReportsWriteFailures(t *testing.T) {
+// TestFailuresCountMessages checks that every failed write counts, that
+// the count never goes down, and that Flush does not report them.
+func TestFailuresCountMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.log")
-	if err := os.WriteFile(path, nil, 0o640); err != nil {
+	l := &logger{}
+	if err := l.Configure(map[string]string{"path": path}); err != nil {
 		t.Fatal(err)
 	}
+	checkFailures(t, l, 0, "")
 	readOnly, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &logger{out: readOnly, format: "json"}
+	l.out.w.Close()
+	l.out.w = readOnly
+	want := fmt.Sprintf("write %s: bad file descriptor", path)
 	l.Info("lost", nil)
+	checkFailures(t, l, 1, want)
 	l.Info("lost too", nil)
-	want := fmt.Sprintf("2 writes failed, the first with: write %s: bad file descriptor", path)
-	if err := l.Flush(); err == nil || err.Error() != want {
-		t.Errorf("Flush = %v, want %s", err, want)
-	}
 	if err := l.Flush(); err != nil {
-		t.Errorf("second Flush = %v, want nil: failures are reported once", err)
+		t.Errorf("Flush = %v, want nil: failures are counted by Failures", err)
 	}
+	checkFailures(t, l, 2, want)
 	if err := l.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
+	checkFailures(t, l, 2, want)
 }
 
 func TestLineLongerThanMaxSize(t *testing.T) {
@@ -373,12 +383,13 @@ func TestLineLongerThanMaxSize(t *testing.T) {
 	}
 	l.Info(strings.Repeat("x", 1<<20), nil)
 	l.Info("fits", nil)
-	err := l.Flush()
-	if err == nil || !strings.HasPrefix(err.Error(), "1 writes failed, the first with: write length ") {
-		t.Errorf("Flush = %v, want a report of the line that is too long", err)
-	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+	n, last := l.Failures()
+	want := regexp.MustCompile(`^write ` + regexp.QuoteMeta(path) + `: the line is 10486\d\d bytes, more than max_size_mb allows \(1048576\)$`)
+	if n != 1 || last == nil || !want.MatchString(last.Error()) {
+		t.Errorf("Failures() = %d, %v; want 1, %s", n, last, want)
 	}
 	if lines := readLines(t, path); len(lines) != 1 {
 		t.Errorf("file holds %d lines, want one", len(lines))
@@ -449,6 +460,14 @@ func TestConcurrentMethods(t *testing.T) {
 						default:
 							if err := l.Flush(); err != nil {
 								t.Error(err)
+							}
+							if n, err := l.Failures(); n != 0 || err != nil {
+								t.Errorf("Failures() = %d, %v", n, err)
+							}
+							if g%4 == 0 {
+								if err := l.Reopen(); err != nil {
+									t.Error(err)
+								}
 							}
 							l.Log(strings.Repeat("z", g*10), labels)
 						}
@@ -569,16 +588,22 @@ func TestRotation(t *testing.T) {
 	tests := []struct {
 		maxBackups  int
 		wantBackups int
+		// step is how far the clock moves at each line: with 1ms, the
+		// plugin checks its path every 1,000 lines; with 0, only once, at
+		// the end, after every rotation.
+		step time.Duration
 	}{
-		{maxBackups: 5, wantBackups: 3}, // every line kept
-		{maxBackups: 2, wantBackups: 2},
-		{maxBackups: 1, wantBackups: 1},
+		{maxBackups: 5, wantBackups: 3, step: time.Millisecond}, // every line kept
+		{maxBackups: 2, wantBackups: 2, step: time.Millisecond},
+		{maxBackups: 1, wantBackups: 1, step: time.Millisecond},
+		{maxBackups: 1, wantBackups: 1, step: 0},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("max_backups=%d", tt.maxBackups), func(t *testing.T) {
+		t.Run(fmt.Sprintf("max_backups=%d/step=%v", tt.maxBackups, tt.step), func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "out.log")
-			l := &logger{}
+			clock := &fakeClock{time.Date(2026, 12, 3, 17, 40, 0, 0, time.UTC)}
+			l := &logger{now: func() time.Time { clock.advance(tt.step); return clock.now() }}
 			err := l.Configure(map[string]string{
 				"path": path, "max_size_mb": "1", "max_backups": strconv.Itoa(tt.maxBackups), "mode": "0600",
 			})
@@ -586,12 +611,16 @@ func TestRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			writeSequence(l, "0", lines, pad)
+			clock.advance(time.Second)
 			if err := l.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			if err := l.Close(); err != nil {
 				t.Fatal(err)
 			}
+			// The plugin's own rotations, and lumberjack's removal of
+			// old backups, are not taken for a removed file.
+			checkFailures(t, l, 0, "")
 
 			// lumberjack removes old backups in a goroutine of its own.
 			var backups []string
@@ -606,6 +635,10 @@ func TestRotation(t *testing.T) {
 			}
 			if len(backups) != tt.wantBackups {
 				t.Fatalf("%d backups %q, want %d", len(backups), backups, tt.wantBackups)
+			}
+			// lumberjack took the lock file for no backup of its own.
+			if _, err := os.Stat(path + ".lock"); err != nil {
+				t.Errorf("the lock file: %v", err)
 			}
 
 			// Backup names hold the time of rotation: sorted, they are in
@@ -812,5 +845,19 @@ func TestPathThatCanNotSync(t *testing.T) {
 	}
 	if err := l.Close(); err != nil {
 		t.Errorf("Close = %v, want nil", err)
+	}
+}
+
+// checkFailures checks that l.Failures reports n failures, the latest with
+// the error want ("" for none).
+func checkFailures(t *testing.T, l *logger, n uint64, want string) {
+	t.Helper()
+	gotN, last := l.Failures()
+	got := ""
+	if last != nil {
+		got = last.Error()
+	}
+	if gotN != n || got != want {
+		t.Errorf("Failures() = %d, %q; want %d, %q", gotN, got, n, want)
 	}
 }

@@ -15,6 +15,11 @@
 // idle (see Hold, which `logplug run` calls): then lines are held in a
 // buffer of up to 64 KiB and written many at once.
 //
+// A line that can't be written (standard output is a closed pipe, or a full
+// disk) is counted, and Failures reports the count and the latest error,
+// such as "write /dev/stdout: broken pipe"; nothing is printed, and Flush
+// returns nil.
+//
 // It is the smallest complete logplug plugin, and it uses the standard
 // library only: copy this folder to start a plugin of your own (see
 // README.md). Build it with the settings `logplug version` prints, for
@@ -24,6 +29,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strings"
@@ -52,14 +58,16 @@ const holdSize = 64 << 10
 
 // logger writes JSON lines to out. Each message is encoded into a buffer
 // and written with one Write call, alone or with other whole lines, so
-// concurrent messages never interleave.
+// concurrent messages never interleave. The mutex guards every field but
+// fails, which Failures reads without it.
 type logger struct {
-	mu     sync.Mutex
-	out    io.Writer
-	buf    []byte  // lines not yet written; reused
-	hold   bool    // Hold was called: buf may keep lines until Flush
-	err    error   // the first failed write since the last Flush
-	labels []label // reused for sorting labels
+	mu      sync.Mutex
+	out     io.Writer
+	buf     []byte  // lines not yet written, after a newline when midLine; reused
+	hold    bool    // Hold was called: buf may keep lines until Flush
+	midLine bool    // a write stopped inside a line: the output does not end with a newline
+	labels  []label // reused for sorting labels
+	fails   failures
 }
 
 // label is one label, for sorting.
@@ -98,16 +106,35 @@ func (l *logger) Hold() {
 	l.hold = true
 }
 
-// Flush writes the lines held, if any, and returns the first write failure
-// since the last Flush.
+// Flush writes the lines held, if any. It returns nil: the lines it fails
+// to write are counted, and Failures reports them.
 func (l *logger) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.writeOut()
-	err := l.err
-	l.err = nil
-	return err
+	return nil
 }
+
+// Reopen writes the lines held, if any, and returns nil. Standard output is
+// not a file the plugin opened by a path, so it has nothing to open again:
+// a file that standard output is redirected to is rotated by copying and
+// truncating it (logrotate's copytruncate). Reopen writes out what it holds
+// so that, as for a plugin that reopens its file, every message taken
+// before it has been written when it returns.
+func (l *logger) Reopen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writeOut()
+	return nil
+}
+
+// Failures returns the number of messages taken and then not wholly
+// written, and the latest write error, naming the output: "write
+// /dev/stdout: broken pipe". It counts lines, not writes: a failed write of
+// 100 held lines counts 100, and a short one counts the lines it did not
+// write to the end. The count never goes down. Failures does not wait for
+// the plugin's other methods.
+func (l *logger) Failures() (n uint64, last error) { return l.fails.get() }
 
 // write encodes one message and writes it, or holds it after Hold. The
 // labels map is only read, and nothing of it is kept after write returns.
@@ -147,16 +174,34 @@ func sortLabels(labels []label) {
 	}
 }
 
-// writeOut writes the buffer with one Write call and empties it, keeping
-// the first failure for Flush.
+// writeOut writes the buffer with one Write call and empties it. The lines
+// the write did not carry to their end are counted as failures. When a
+// write stops inside a line, the buffer starts again with a newline, so
+// that the next write ends the cut line and begins the next on a line of
+// its own: a reader sees one broken line, counted as failed, and whole
+// lines after it.
 func (l *logger) writeOut() {
-	if len(l.buf) == 0 {
+	lead := 0 // the newline that ends a cut line, not a message's
+	if l.midLine {
+		lead = 1
+	}
+	if len(l.buf) == lead {
 		return
 	}
-	if _, err := l.out.Write(l.buf); err != nil && l.err == nil {
-		l.err = err
+	n, err := l.out.Write(l.buf)
+	n = min(max(n, 0), len(l.buf))
+	if err := writeError(l.out, n, len(l.buf), err); err != nil {
+		if lost := bytes.Count(l.buf[max(n, lead):], []byte{'\n'}); lost > 0 {
+			l.fails.add(uint64(lost), err)
+		}
+	}
+	if n > 0 {
+		l.midLine = l.buf[n-1] != '\n'
 	}
 	l.buf = l.buf[:0]
+	if l.midLine {
+		l.buf = append(l.buf, '\n')
+	}
 }
 
 // labelPrefix goes in front of the name of a label that could be mistaken

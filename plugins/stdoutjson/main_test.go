@@ -17,11 +17,13 @@ import (
 // The plugin's value, as the host sees it, has every method of the contract
 // that it means to have.
 var (
-	_ api.Logger      = &LoggingPlugin
-	_ api.DebugLogger = &LoggingPlugin
-	_ api.ErrorLogger = &LoggingPlugin
-	_ api.Describer   = &LoggingPlugin
-	_ api.Borrower    = &LoggingPlugin
+	_ api.Logger         = &LoggingPlugin
+	_ api.DebugLogger    = &LoggingPlugin
+	_ api.ErrorLogger    = &LoggingPlugin
+	_ api.Describer      = &LoggingPlugin
+	_ api.Borrower       = &LoggingPlugin
+	_ api.FailureCounter = &LoggingPlugin
+	_ api.Reopener       = &LoggingPlugin
 )
 
 func TestOutput(t *testing.T) {
@@ -110,6 +112,10 @@ func TestDescribe(t *testing.T) {
 
 // TestConformance runs the conformance suite of package plugintest, which
 // checks every rule of the contract that the plugin's methods can break.
+// The plugin writes to a buffer here, as to standard output in use: its
+// Reopen writes out what it holds and opens nothing, since standard output
+// has no path to open again. It takes no settings, so the suite skips
+// setting-keys.
 func TestConformance(t *testing.T) {
 	var buf bytes.Buffer
 	plugintest.Run(t, plugintest.Plugin{

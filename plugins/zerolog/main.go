@@ -18,6 +18,10 @@
 // minimum level. Messages that arrive before Configure go to standard output
 // as JSON.
 //
+// A message that can't be written (a full disk, a pipe whose reader is gone)
+// is counted, not printed: Failures reports the count and the latest error.
+// Reopen opens a file output again by its path, for log rotation.
+//
 // Build it with the settings `logplug version` prints, for example:
 //
 //	go build -buildmode=plugin -trimpath -o zerolog.so .
@@ -53,14 +57,17 @@ func main() {}
 // pointer to it, whose method set has every method below.
 var LoggingPlugin = logger{}
 
-// logger writes messages with a zerolog.Logger. The mutex guards every field;
-// zerolog writes each event with one Write call to out.
+// logger writes messages with a zerolog.Logger. The mutex guards every field
+// but fails, which Failures reads without it; zerolog has no lock of its own,
+// and writes each event with one Write call to out, with the mutex held.
 type logger struct {
 	mu     sync.Mutex
 	zl     zerolog.Logger
+	cfg    config  // the settings zl and out were made from
 	out    *output // nil until Configure or the first message
 	closed bool
 	keys   []string // reused for sorting label keys
+	fails  failures // messages out failed to write, over every output
 }
 
 // config is the plugin's settings, parsed.
@@ -105,19 +112,27 @@ func (l *logger) Configure(settings map[string]string) error {
 	if l.closed {
 		return errors.New("configure: plugin is closed")
 	}
-	out, err := openOutput(c.output)
+	out, err := openOutput(c.output, &l.fails)
 	if err != nil {
 		return fmt.Errorf("setting output=%q: %w", c.output, err)
 	}
 	// The host calls Configure once; a second call replaces the output.
 	prev := l.out
-	l.out, l.zl = out, newZerolog(out, c)
+	l.use(out, c)
 	if prev != nil {
 		if err := prev.close(); err != nil {
 			return fmt.Errorf("configure: closing the previous output: %w", err)
 		}
 	}
 	return nil
+}
+
+// SettingKeys returns the keys Configure accepts.
+func (l *logger) SettingKeys() []string { return []string{"format", "level", "output"} }
+
+// use makes the logger write to out as c says.
+func (l *logger) use(out *output, c config) {
+	l.out, l.cfg, l.zl = out, c, newZerolog(out, c)
 }
 
 // parseSettings checks settings, in sorted key order, and returns them over
@@ -192,8 +207,8 @@ func (l *logger) write(level zerolog.Level, msg string, labels map[string]string
 	}
 	if l.out == nil {
 		// Not configured: use the defaults, which cannot fail.
-		l.out, _ = openOutput(defaults.output)
-		l.zl = newZerolog(l.out, defaults)
+		out, _ := openOutput(defaults.output, &l.fails)
+		l.use(out, defaults)
 	}
 	e := l.zl.WithLevel(level)
 	if e == nil {
@@ -229,8 +244,9 @@ func fieldName(key string) string {
 	return key
 }
 
-// Flush syncs a file output to disk. It returns the write failures since the
-// last Flush, if any. After Close, it does nothing.
+// Flush syncs a file output to disk, and returns an error only if that
+// fails: the messages that could not be written are counted by Failures,
+// not returned. After Close, it does nothing.
 func (l *logger) Flush() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -240,9 +256,43 @@ func (l *logger) Flush() error {
 	return l.out.flush()
 }
 
+// Reopen closes a file output and opens it again by its path, creating it as
+// Configure does: after a log rotator renamed the file, the messages taken
+// before Reopen are in the renamed file and those after it in a new one at
+// the path. zerolog holds nothing, and writes only while the mutex, which
+// Reopen holds, is held: so no message is lost, written twice or written to
+// the closed file. If the file can't be opened, Reopen returns an error
+// naming it and the plugin keeps writing the file it has. For standard
+// output and standard error, before Configure and after Close, Reopen does
+// nothing and returns nil.
+func (l *logger) Reopen() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || l.out == nil || !l.out.isFile() {
+		return nil
+	}
+	prev := l.out
+	out, err := openOutput(prev.path, &l.fails)
+	if err != nil {
+		return fmt.Errorf("reopen %s: %w", prev.path, err)
+	}
+	l.use(out, l.cfg)
+	if err := prev.close(); err != nil {
+		return fmt.Errorf("reopen %s: closing the file it replaces: %w", prev.path, err)
+	}
+	return nil
+}
+
+// Failures returns the number of messages taken and then not written, whole
+// or in part, since the plugin was made (one for each failed or short write),
+// and the latest write error, which names the output: "write
+// /var/log/app.log: no space left on device". The count never goes down.
+// Failures does not wait for the plugin's other methods.
+func (l *logger) Failures() (n uint64, last error) { return l.fails.get() }
+
 // Close flushes and closes a file output; standard output and standard error
 // stay open. Calls after the first do nothing and return nil, and so do all
-// other methods.
+// other methods but Failures, which still reports the count.
 func (l *logger) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -20,14 +19,17 @@ import (
 // The plugin's value, as the host sees it, has every method of the contract
 // that it means to have.
 var (
-	_ api.Logger      = &LoggingPlugin
-	_ api.DebugLogger = &LoggingPlugin
-	_ api.ErrorLogger = &LoggingPlugin
-	_ api.Configurer  = &LoggingPlugin
-	_ api.Flusher     = &LoggingPlugin
-	_ api.Closer      = &LoggingPlugin
-	_ api.Describer   = &LoggingPlugin
-	_ api.Borrower    = &LoggingPlugin
+	_ api.Logger           = &LoggingPlugin
+	_ api.DebugLogger      = &LoggingPlugin
+	_ api.ErrorLogger      = &LoggingPlugin
+	_ api.Configurer       = &LoggingPlugin
+	_ api.Flusher          = &LoggingPlugin
+	_ api.Closer           = &LoggingPlugin
+	_ api.Describer        = &LoggingPlugin
+	_ api.Borrower         = &LoggingPlugin
+	_ api.FailureCounter   = &LoggingPlugin
+	_ api.Reopener         = &LoggingPlugin
+	_ api.SettingKeyLister = &LoggingPlugin
 )
 
 // field is one key and value of a JSON line, in the order written.
@@ -378,35 +380,6 @@ func TestCloseTwiceAndCallsAfterClose(t *testing.T) {
 		t.Errorf("Close before use: %v", err)
 	}
 	fresh.Info("ignored", nil)
-}
-
-func TestFlushReportsWriteFailures(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "out.log")
-	if err := os.WriteFile(path, nil, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	readOnly, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := &output{w: readOnly, isFile: true}
-	l := &logger{out: out, zl: newZerolog(out, defaults)}
-	l.Info("lost", nil)
-	l.Info("lost too", nil)
-	err = l.Flush()
-	if err == nil || !strings.HasPrefix(err.Error(), "2 writes failed, the first with: write "+path) {
-		t.Errorf("Flush = %v, want a report of 2 failed writes", err)
-	}
-	var pathErr *os.PathError
-	if !errors.As(err, &pathErr) {
-		t.Errorf("Flush error %v does not wrap the write error", err)
-	}
-	if err := l.Flush(); err != nil {
-		t.Errorf("second Flush = %v, want nil: failures are reported once", err)
-	}
-	if err := l.Close(); err != nil {
-		t.Errorf("Close = %v", err)
-	}
 }
 
 func TestDescribe(t *testing.T) {

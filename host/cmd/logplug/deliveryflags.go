@@ -21,6 +21,9 @@ plugin's queue is full, --policy says what happens: block (the default)
 waits until the plugin takes a message, so nothing is lost, and declares
 the plugin stuck, and stops sending it anything, if it takes none for
 --stall-timeout; drop drops the message for that plugin and counts it.
+At the end of input, a plugin that is slow but takes its messages gets
+all the time it needs, up to --shutdown-timeout in all; one that makes no
+progress for --stall-timeout is stuck.
 --policy NAME=drop sets the policy of one plugin. A plugin that panics is
 recovered and counted, and after --max-panics panics it gets no more
 messages (0 means the default, 10; a negative number means no limit).`
@@ -37,8 +40,8 @@ type deliveryFlags struct {
 func (f *deliveryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.queue, "queue", host.DefaultQueueSize, "queue up to `N` messages for each plugin")
 	fs.Var(&f.policies, "policy", "when a plugin's queue is full, `POLICY`: block (wait, the default) or drop; NAME=POLICY for one plugin (repeatable)")
-	fs.DurationVar(&f.stallTimeout, "stall-timeout", host.DefaultStallTimeout, "under policy block, give up on a plugin that takes no message for `D` while its queue is full (0: never)")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", host.DefaultShutdownTimeout, "at the end, wait at most `D` for the plugins to take what is queued, flush and close")
+	fs.DurationVar(&f.stallTimeout, "stall-timeout", host.DefaultStallTimeout, "give up on a plugin that makes no progress for `D`: takes no message while its queue is full, or at the end none of what is queued, or stays in Flush or Close (0: never)")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", host.DefaultShutdownTimeout, "at the end, wait at most `D` in all for the plugins to take what is queued, flush and close, while they make progress")
 	fs.IntVar(&f.maxPanics, "max-panics", host.DefaultMaxPanics, "stop calling a plugin after `N` panics (0: the default; -1: never)")
 }
 
@@ -50,7 +53,7 @@ func (f *deliveryFlags) check() error {
 	case f.stallTimeout < 0:
 		return usagef("--stall-timeout %v: want a duration such as 10s, or 0 for never", f.stallTimeout)
 	case f.shutdownTimeout <= 0:
-		return usagef("--shutdown-timeout %v: want a duration above 0, such as 5s", f.shutdownTimeout)
+		return usagef("--shutdown-timeout %v: want a duration above 0, such as 1m", f.shutdownTimeout)
 	}
 	return nil
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/logplug/logplug/host"
 )
@@ -15,16 +20,43 @@ const (
 	idleAhead = 4
 )
 
+// errInputStopped is what an idleReader returns, in place of more input,
+// once stop was called and everything read before has been returned.
+var errInputStopped = errors.New("input stopped")
+
+// lineGrace bounds how long an idleReader, once stopped, waits for the
+// rest of a line it has read part of, and, for a source whose reads it
+// can't cancel, for a read under way.
+const lineGrace = time.Second
+
+// A deadliner is a source whose blocked Read can be made to return at
+// once, as an *os.File on a pipe or socket can (see interruptibleStdin).
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+}
+
 // An idleReader reads its source in a goroutine of its own, up to idleAhead
 // reads ahead of its caller, and calls onIdle each time the caller has read
 // everything that has arrived and would have to wait for more. The goroutine
-// ends at the end of the source or at its first error.
+// ends at the end of the source, at its first error, or once stopped.
+//
+// It counts every byte it takes from the source, and the newlines among
+// them, so that what was taken and never passed on can be reported.
 type idleReader struct {
 	ready  chan idleRead // reads, in order
 	free   chan []byte   // buffers to read into
 	cur    idleRead      // the read being consumed
 	off    int           // into cur.data
 	onIdle func()
+
+	src        io.Reader
+	stopping   chan struct{} // closed by stop
+	stopOnce   sync.Once
+	cancelable bool          // src's reads can be cut short (a deadliner)
+	filled     chan struct{} // closed when the goroutine has ended
+
+	taken, takenLines atomic.Uint64 // bytes taken from src, and newlines among them
+	endsInLine        atomic.Bool   // the last byte taken is not a newline
 }
 
 // idleRead is the outcome of one Read of the source.
@@ -35,22 +67,48 @@ type idleRead struct {
 
 func newIdleReader(r io.Reader, onIdle func()) *idleReader {
 	ir := &idleReader{
-		ready:  make(chan idleRead, idleAhead),
-		free:   make(chan []byte, idleAhead+2),
-		onIdle: onIdle,
+		// Room for every buffer, the rest of a line and errInputStopped,
+		// so that fill never waits to pass a read on.
+		ready:    make(chan idleRead, idleAhead+4),
+		free:     make(chan []byte, idleAhead+2),
+		onIdle:   onIdle,
+		src:      r,
+		stopping: make(chan struct{}),
+		filled:   make(chan struct{}),
+	}
+	if d, ok := r.(deadliner); ok {
+		// An *os.File that the poller does not manage says so here.
+		ir.cancelable = d.SetReadDeadline(time.Time{}) == nil
 	}
 	for range idleAhead + 2 {
 		ir.free <- make([]byte, idleChunk)
 	}
-	go ir.fill(r)
+	go ir.fill()
 	return ir
 }
 
-// fill reads r until it fails, passing each read to Read.
-func (ir *idleReader) fill(r io.Reader) {
+// fill reads the source until it fails or stop is called, passing each
+// read to Read.
+func (ir *idleReader) fill() {
+	defer close(ir.filled)
+	endsLine := true // what was taken so far ends with a newline
 	for {
-		buf := <-ir.free
-		n, err := r.Read(buf)
+		var buf []byte
+		select {
+		case buf = <-ir.free:
+		case <-ir.stopping:
+			ir.finish(endsLine)
+			return
+		}
+		n, err := ir.src.Read(buf)
+		if n > 0 {
+			ir.count(buf[:n])
+			endsLine = buf[n-1] == '\n'
+			ir.endsInLine.Store(!endsLine)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) && ir.isStopping() {
+			err = nil // cut short by stop; the next turn finishes
+		}
 		if n == 0 && err == nil {
 			ir.free <- buf
 			continue
@@ -60,6 +118,65 @@ func (ir *idleReader) fill(r io.Reader) {
 			return
 		}
 	}
+}
+
+// count counts bytes taken from the source.
+func (ir *idleReader) count(p []byte) {
+	ir.taken.Add(uint64(len(p)))
+	ir.takenLines.Add(uint64(bytes.Count(p, []byte{'\n'})))
+}
+
+func (ir *idleReader) isStopping() bool {
+	select {
+	case <-ir.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// finish ends the reads once stopped: if what was taken ends inside a
+// line, it takes the rest of that line, one byte at a time so as to take
+// nothing beyond it, for at most lineGrace (only from a source whose reads
+// can be cut short); then it passes errInputStopped.
+func (ir *idleReader) finish(endsLine bool) {
+	var rest []byte
+	if !endsLine && ir.cancelable {
+		d := ir.src.(deadliner)
+		d.SetReadDeadline(time.Now().Add(lineGrace))
+		var b [1]byte
+		for len(rest) < idleChunk {
+			n, err := ir.src.Read(b[:])
+			if n == 1 {
+				ir.count(b[:])
+				rest = append(rest, b[0])
+				ir.endsInLine.Store(b[0] != '\n')
+				if b[0] == '\n' {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	if len(rest) > 0 {
+		ir.ready <- idleRead{data: rest}
+	}
+	ir.ready <- idleRead{err: errInputStopped}
+}
+
+// stop makes the reader take nothing more from its source but the rest of
+// a line begun: a read under way is cut short if the source allows it,
+// and Read then returns what was taken, then errInputStopped. It does not
+// wait.
+func (ir *idleReader) stop() {
+	ir.stopOnce.Do(func() {
+		close(ir.stopping)
+		if ir.cancelable {
+			ir.src.(deadliner).SetReadDeadline(time.Now())
+		}
+	})
 }
 
 // Read copies what the source has given, waiting for more only when there
@@ -72,17 +189,62 @@ func (ir *idleReader) Read(p []byte) (int, error) {
 		if ir.cur.data != nil {
 			ir.free <- ir.cur.data[:cap(ir.cur.data)]
 		}
-		select {
-		case ir.cur = <-ir.ready:
-		default:
-			ir.onIdle()
-			ir.cur = <-ir.ready
-		}
-		ir.off = 0
+		ir.cur, ir.off = ir.next(), 0
 	}
 	n := copy(p, ir.cur.data[ir.off:])
 	ir.off += n
 	return n, nil
+}
+
+// next returns the next read, calling onIdle before it waits. Once
+// stopped, it waits at most lineGrace for a read that can't be cut short.
+func (ir *idleReader) next() idleRead {
+	select {
+	case r := <-ir.ready:
+		return r
+	default:
+	}
+	if !ir.isStopping() {
+		ir.onIdle()
+		select {
+		case r := <-ir.ready:
+			return r
+		case <-ir.stopping:
+		}
+	}
+	if ir.cancelable {
+		return <-ir.ready
+	}
+	select {
+	case r := <-ir.ready:
+		return r
+	case <-time.After(lineGrace):
+		return idleRead{err: errInputStopped}
+	}
+}
+
+// halt stops the reader at once: it cuts short a read under way, even of
+// the rest of a line, and waits for the reading goroutine to end (at most
+// lineGrace for a source whose reads can't be cut short), so that the
+// counts of what was taken are final. It reports whether they are.
+func (ir *idleReader) halt() bool {
+	ir.stop()
+	if ir.cancelable {
+		ir.src.(deadliner).SetReadDeadline(time.Now())
+	}
+	select {
+	case <-ir.filled:
+		return true
+	case <-time.After(lineGrace):
+		return false
+	}
+}
+
+// takenCounts returns how many bytes were taken from the source, how
+// many newlines were among them, and whether the last of them is not a
+// newline.
+func (ir *idleReader) takenCounts() (bytes, newlines uint64, inLine bool) {
+	return ir.taken.Load(), ir.takenLines.Load(), ir.endsInLine.Load()
 }
 
 // idleFlusher returns a function that flushes the plugins of h that hold

@@ -87,7 +87,9 @@ signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 			defer close(done)
 			go reopenOnHangup(h, hangups, done, c.stderr)
 			awaitInterrupts(ctx) // before the first line is read
-			return feedAndShutdown(ctx, h, newFeeder(h, c.stdin, maxLine, c.stderr), c.stderr)
+			stdin, restore := interruptibleStdin(c.stdin)
+			defer restore()
+			return feedAndShutdown(ctx, h, newFeeder(h, stdin, maxLine, c.stderr), c.stderr)
 		},
 	}
 }
@@ -110,9 +112,11 @@ func reopenOnHangup(h *host.Host, hangups <-chan os.Signal, done <-chan struct{}
 	}
 }
 
-// feedAndShutdown reads the input until it ends or ctx is cancelled, then
-// closes the host and reports. A second signal (see hardStop) makes it
-// report and return without waiting for the plugins.
+// feedAndShutdown reads the input until it ends, or, after a signal
+// (ctx cancelled), until every whole line already taken from it is sent;
+// then it closes the host and reports. A second signal (see hardStop)
+// makes it report and return without waiting, saying what was taken from
+// the input and not sent, and what the plugins did not get.
 func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Writer) error {
 	read := make(chan error, 1)
 	go func() { read <- f.run() }()
@@ -122,7 +126,13 @@ func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Wri
 	case readErr = <-read:
 	case <-ctx.Done():
 		how = " before " + context.Cause(ctx).Error()
-		fmt.Fprintf(stderr, "%s: %v: reading no more input, delivering what was read (a second signal exits at once)\n", progName, context.Cause(ctx))
+		fmt.Fprintf(stderr, "%s: %v: reading no more input, delivering the lines already read (a second signal exits at once)\n", progName, context.Cause(ctx))
+		f.in.stop()
+		select {
+		case readErr = <-read:
+		case <-hardStop(ctx):
+			return abandon(h, f, stderr, how)
+		}
 	}
 
 	// Once shutting down, a signal (the second, or the first if the
@@ -137,10 +147,7 @@ func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Wri
 	select {
 	case closeErr = <-closed:
 	case <-now:
-		fmt.Fprintf(stderr, "%s: signal during shutdown: exiting without waiting for the plugins\n", progName)
-		fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
-		lost := report(h, stderr, true)
-		return fmt.Errorf("interrupted during shutdown: %d messages were not delivered, and the plugins may not have flushed or closed", lost)
+		return abandon(h, f, stderr, how)
 	}
 	f.stop()
 	fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
@@ -148,8 +155,36 @@ func feedAndShutdown(ctx context.Context, h *host.Host, f *feeder, stderr io.Wri
 	if n := f.counts.tooLong.Load(); n > 0 {
 		err = errors.Join(fmt.Errorf("%d input lines longer than %d bytes were skipped (raise --max-line)", n, f.maxLine), err)
 	}
+	if untaken := f.untakenSummary(); untaken != "" {
+		// Only a part of a line cut short by the signal, which run took
+		// while it waited for the rest of it.
+		fmt.Fprintf(stderr, "%s: input: %s\n", progName, untaken)
+		err = errors.Join(errors.New(untaken), err)
+	}
 	if readErr != nil {
 		err = errors.Join(fmt.Errorf("read standard input: %w", readErr), err)
+	}
+	return err
+}
+
+// abandon is run's exit at a second signal: it stops the reading without
+// waiting for the plugins, and reports what was taken from the input and
+// not sent, and what each plugin did not get.
+func abandon(h *host.Host, f *feeder, stderr io.Writer, how string) error {
+	fmt.Fprintf(stderr, "%s: signal during shutdown: exiting without waiting for the plugins\n", progName)
+	exact := f.in.halt()
+	fmt.Fprintf(stderr, "%s: input: %s\n", progName, f.summary(how))
+	untaken := f.untakenSummary()
+	if untaken != "" {
+		fmt.Fprintf(stderr, "%s: input: %s\n", progName, untaken)
+	}
+	if !exact {
+		fmt.Fprintf(stderr, "%s: input: a read of standard input was under way, and what it takes is lost: only a read from a pipe or socket can be cut short\n", progName)
+	}
+	lost := report(h, stderr, true)
+	err := fmt.Errorf("interrupted during shutdown: %d messages were not delivered, and the plugins may not have flushed or closed", lost)
+	if untaken != "" {
+		err = fmt.Errorf("interrupted: %s; %d messages sent were not delivered, and the plugins may not have flushed or closed", untaken, lost)
 	}
 	return err
 }
@@ -159,11 +194,17 @@ var errLineTooLong = errors.New("line too long")
 // lineReader splits its input into lines without their "\n" or "\r\n"
 // endings, accepting lines of up to max bytes.
 type lineReader struct {
-	r    *bufio.Reader
-	max  int
-	long []byte // accumulates a line longer than the reader's buffer
-	n    int    // number of the line last returned
+	r        *bufio.Reader
+	max      int
+	long     []byte // accumulates a line longer than the reader's buffer
+	n        int    // number of the line last returned
+	lastByte byte   // of the input of the line last returned
+	raw      int    // bytes of input the line last returned took, ending included
 }
+
+// endedLine reports whether the line last returned ended with a newline
+// (rather than at the end of input).
+func (l *lineReader) endedLine() bool { return l.raw > 0 && l.lastByte == '\n' }
 
 func newLineReader(r io.Reader, max int) *lineReader {
 	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: max}
@@ -171,14 +212,16 @@ func newLineReader(r io.Reader, max int) *lineReader {
 
 // next returns the next line, valid until the following call; io.EOF at the
 // end of input; or errLineTooLong for a line longer than max, which it
-// skips.
+// skips. A part of a line followed by a read error is not returned.
 func (l *lineReader) next() ([]byte, error) {
 	l.n++
 	line, err := l.r.ReadSlice('\n')
+	l.took(line, true)
 	if err == bufio.ErrBufferFull {
 		l.long = append(l.long[:0], line...)
 		for err == bufio.ErrBufferFull {
 			line, err = l.r.ReadSlice('\n')
+			l.took(line, false)
 			if len(l.long) <= l.max {
 				l.long = append(l.long, line...)
 			}
@@ -186,6 +229,7 @@ func (l *lineReader) next() ([]byte, error) {
 		line = l.long
 	}
 	if err != nil && err != io.EOF {
+		l.n--
 		return nil, err
 	}
 	if err == io.EOF && len(line) == 0 {
@@ -198,6 +242,17 @@ func (l *lineReader) next() ([]byte, error) {
 		return nil, errLineTooLong
 	}
 	return line, nil
+}
+
+// took notes the input a piece of a line took, the first piece if first.
+func (l *lineReader) took(piece []byte, first bool) {
+	if first {
+		l.raw = 0
+	}
+	l.raw += len(piece)
+	if len(piece) > 0 {
+		l.lastByte = piece[len(piece)-1]
+	}
 }
 
 // shutdown closes the host and reports what each plugin received. With
@@ -225,6 +280,7 @@ func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 			state = " (quarantined)"
 		case errors.Is(s.Err, host.ErrStuck):
 			state = " (stuck)"
+			defer fmt.Fprintf(stderr, "%s: %s: to give a slow plugin more time, raise --stall-timeout (how long it may make no progress) or --shutdown-timeout (the longest the end may take)\n", progName, s.Name)
 		case errors.Is(s.Err, host.ErrFailing):
 			state = " (failing)"
 		}

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/logplug/logplug/api"
 )
@@ -142,5 +144,61 @@ func TestFailedWritesCount(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// slowLogger takes perMessage over each message, and, if stuckAt is above
+// 0, never returns from message stuckAt.
+type slowLogger struct {
+	perMessage time.Duration
+	stuckAt    uint64
+	calls      atomic.Uint64
+}
+
+func (l *slowLogger) Log(string, map[string]string) {
+	if n := l.calls.Add(1); l.stuckAt > 0 && n >= l.stuckAt {
+		select {} // a plugin that never returns
+	}
+	time.Sleep(l.perMessage) // the plugin's own slowness, not synchronisation
+}
+func (l *slowLogger) Info(msg string, labels map[string]string) { l.Log(msg, labels) }
+func (l *slowLogger) Warn(msg string, labels map[string]string) { l.Log(msg, labels) }
+
+// TestCloseWaitsWhileProgressing checks that Close gives a plugin that is
+// slow but takes its messages all the time it needs, far beyond the stall
+// timeout in all, and gives up on one that stops, after the stall timeout
+// and long before the shutdown timeout.
+func TestCloseWaitsWhileProgressing(t *testing.T) {
+	const n = 40
+	tests := []struct {
+		name      string
+		l         *slowLogger
+		delivered uint64
+		stuck     bool
+	}{
+		{"slow", &slowLogger{perMessage: 50 * time.Millisecond}, n, false},
+		{"stops", &slowLogger{stuckAt: 10}, 9, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.QueueSize = n
+			cfg.StallTimeout = time.Second // 20 messages' time, half of the whole
+			cfg.ShutdownTimeout = time.Hour
+			e := NewQueued(cfg)
+			s := e.Add(Plugin{Name: "slow", Logger: tt.l})
+			e.Start()
+			for i := range n {
+				e.Send(api.LevelInfo, fmt.Sprint(i), nil)
+			}
+			err := e.Close()
+			c := s.Counts()
+			if c.Delivered != tt.delivered || errors.Is(err, ErrStuck) != tt.stuck {
+				t.Errorf("Close() = %v with %d delivered; want %d delivered, stuck %v", err, c.Delivered, tt.delivered, tt.stuck)
+			}
+			if tt.stuck && !strings.Contains(err.Error(), "it made no progress for 1s (the stall timeout)") {
+				t.Errorf("Close() = %v, want it to say the plugin made no progress for the stall timeout", err)
+			}
+		})
 	}
 }

@@ -276,34 +276,77 @@ func (s *queuedSink) giveUp(why string) {
 		s.plugin.Name, why, queued)
 }
 
-// close asks the plugin's goroutine to finish, and gives up on the plugin
-// if it has not by the time ctx is done.
+// close asks the plugin's goroutine to finish, and waits for it while it
+// makes progress: it gives up on the plugin once it has taken no message,
+// and moved from none of Flush and Close to the next, for the stall
+// timeout, or when ctx is done (the shutdown timeout, which bounds the
+// whole of Close).
 func (s *queuedSink) close(ctx context.Context, deadline time.Time) error {
 	done := s.request(slotClose, deadline)
 	if done == nil {
 		return fmt.Errorf("%s: %w", s.plugin.Name, s.Fault())
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
+	var stalled <-chan time.Time
+	var p progress
+	if stall := s.cfg.StallTimeout; stall > 0 {
+		tick := time.NewTicker(max(stall/8, time.Millisecond))
+		defer tick.Stop()
+		stalled = tick.C
+		p = progress{at: time.Now(), head: s.q.head.Load(), phase: s.q.phase.Load()}
 	}
+	for {
+		select {
+		case err := <-done:
+			return err
+		case now := <-stalled:
+			if !p.made(s.q, now, s.cfg.StallTimeout) {
+				return s.closeStuck(done, "it made no progress for %v (the stall timeout)", s.cfg.StallTimeout)
+			}
+			continue
+		case <-ctx.Done():
+		}
+		return s.closeStuck(done, "the shutdown timeout (%v) ran out", s.cfg.ShutdownTimeout)
+	}
+}
+
+// progress is where a plugin's goroutine was when last seen to move.
+type progress struct {
+	at    time.Time
+	head  uint64
+	phase int32
+}
+
+// made reports whether the plugin has moved since p, or did so less than
+// stall ago, updating p.
+func (p *progress) made(q *queue, now time.Time, stall time.Duration) bool {
+	if head, phase := q.head.Load(), q.phase.Load(); head != p.head || phase != p.phase {
+		*p = progress{at: now, head: head, phase: phase}
+		return true
+	}
+	return now.Sub(p.at) < stall
+}
+
+// closeStuck gives up on a plugin that did not finish closing, unless it
+// finished meanwhile, saying what it was doing and when (a format for
+// one duration).
+func (s *queuedSink) closeStuck(done chan error, when string, d time.Duration) error {
 	select {
 	case err := <-done:
 		return err
 	default:
 	}
+	when = fmt.Sprintf(when, d)
 	var why string
 	switch s.q.phase.Load() {
 	case phaseFlush:
-		why = "its Flush did not return within the shutdown timeout (%v); Close was not called"
+		why = "its Flush had not returned when " + when + "; Close was not called"
 		s.errors.Add(1)
 	case phaseClose:
-		why = "its Close did not return within the shutdown timeout (%v)"
+		why = "its Close had not returned when " + when
 		s.errors.Add(1)
 	default:
-		why = "it had not taken every queued message when the shutdown timeout (%v) ran out; Flush and Close were not called"
+		why = "it had not taken every queued message when " + when + "; Flush and Close were not called"
 	}
-	s.giveUp(fmt.Sprintf(why, s.cfg.ShutdownTimeout))
+	s.giveUp(why)
 	return fmt.Errorf("%s: %w", s.plugin.Name, s.Fault())
 }

@@ -27,8 +27,8 @@ const maxFailedInARow = 1000
 // delivery those are two goroutines.
 type Sink struct {
 	// Set by newSink.
-	plugin Plugin
-	cfg    *Config
+	plugin  Plugin
+	cfg     *Config
 	holds   bool // the plugin was told it may hold messages until Idle flushes it
 	reopens bool // the plugin can reopen its files (api.Reopener)
 	// state is stateRunning until the plugin is quarantined or given up
