@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -275,31 +276,59 @@ func messages(prefix string, from, to int) []string {
 	return out
 }
 
+// checkFullDisk checks a run whose file plugin wrote the messages sent,
+// in order, to out on a disk that filled up: the run failed; every message
+// was delivered, and those the plugin could not write whole were counted
+// as failed and lost, with the latest failure naming the file and the full
+// disk; and the file holds the others, whole, in order, and at most one
+// line cut short. It returns what the file holds.
+func checkFullDisk(t *testing.T, r result, out string, sent []string) cutFile {
+	t.Helper()
+	if r.code != 1 {
+		t.Errorf("exit status %d, want 1: lines were lost", r.code)
+	}
+	n := uint64(len(sent))
+	c := parseCounts(t, r.stderr)["file"]
+	if c.Received != n || c.Delivered != n || c.Failed == 0 || c.Lost != c.Failed || c.Dropped != 0 || c.Panics != 0 {
+		t.Errorf("file plugin counts = %+v; want %d received and delivered, some failed, as many lost as failed", c, n)
+	}
+	if lf := latestFailure(r.stderr, "file"); !strings.Contains(lf, out) || !strings.Contains(lf, "no space left on device") {
+		t.Errorf("latest failure %q, want one naming %s and saying \"no space left on device\"", lf, out)
+	}
+	f := readCutFile(t, out)
+	t.Logf("%s: %d whole lines, %d cut short %q; %d failed", out, len(f.whole), len(f.cut), f.cut, c.Failed)
+	at := map[string]int{}
+	for i, m := range sent {
+		at[m] = i
+	}
+	prev := -1
+	for _, l := range f.whole {
+		i, ok := at[l.Msg]
+		if !ok || i <= prev {
+			t.Errorf("%s holds %q after %q: want the messages sent, each once, in order", out, l.Msg, sent[max(prev, 0)])
+			break
+		}
+		prev = i
+	}
+	if got := uint64(len(f.whole)) + c.Failed; got != n {
+		t.Errorf("%d whole lines in the file + %d failed = %d, want %d: every line is written or counted", len(f.whole), c.Failed, got, n)
+	}
+	return f
+}
+
 // TestFileOnFullDisk runs 1000 lines into the file plugin on a tmpfs that
 // fills up, and checks that every line is either whole in the file or
-// counted as failed, that the run says so and fails, and that once there
-// is space again, a new run's lines start on a line of their own.
+// counted as failed, and that the run says so and fails; then, with space
+// again, that a second run's lines start on a line of their own, not on
+// the end of the line cut short.
 func TestFileOnFullDisk(t *testing.T) {
 	const total = 1000
 	dir := mountTmpfs(t, fullDiskSize)
 	out := filepath.Join(dir, "app.log")
 	r := runStreamed(t, faultInput(total), fileArgs(t, out)...)
 	t.Logf("stderr:\n%s", r.stderr)
-	if r.code != 1 {
-		t.Errorf("exit status %d, want 1: lines were lost", r.code)
-	}
-	c := parseCounts(t, r.stderr)["file"]
-	if c.Received != total || c.Delivered != total || c.Failed == 0 || c.Lost != c.Failed || c.Dropped != 0 || c.Panics != 0 {
-		t.Errorf("file plugin counts = %+v; want %d received and delivered, some failed, as many lost as failed", c, total)
-	}
-	if lf := latestFailure(r.stderr, "file"); !strings.Contains(lf, out) || !strings.Contains(lf, "no space left on device") {
-		t.Errorf("latest failure %q, want one naming %s and saying \"no space left on device\"", lf, out)
-	}
-	full := readCutFile(t, out)
+	full := checkFullDisk(t, r.result, out, messages("line", 0, total))
 	wantMessages(t, "the full disk", full.whole, messages("line", 0, len(full.whole)))
-	if got := uint64(len(full.whole)) + c.Failed; got != total {
-		t.Errorf("%d whole lines in the file + %d failed = %d, want %d: every line is written or counted", len(full.whole), c.Failed, got, total)
-	}
 
 	// Space again: a second run appends to the same file.
 	remountTmpfs(t, dir, "1m")
@@ -328,6 +357,36 @@ func TestFileOnFullDisk(t *testing.T) {
 		tail = append(tail, l)
 	}
 	wantMessages(t, "after the remount", tail, messages("after remount", 0, after))
+}
+
+// TestFileOnFullDiskFreedDuringRun runs 1000 lines into the file plugin
+// on a tmpfs that fills up, makes room once it is full, and runs 10 more
+// lines: the line after the one cut short starts on a line of its own, and
+// the 10 are whole.
+func TestFileOnFullDiskFreedDuringRun(t *testing.T) {
+	const total, after = 1000, 10
+	dir := mountTmpfs(t, fullDiskSize)
+	out := filepath.Join(dir, "app.log")
+	cmd, stdin, stdout, stderr := start(t, fileArgs(t, out)...)
+	if _, err := stdin.Write(faultInput(total)); err != nil {
+		t.Fatal(err)
+	}
+	waitWhileRunning(t, cmd, stderr, eventTimeout, fmt.Sprintf("the file plugin to fill the %s tmpfs", fullDiskSize), func() bool {
+		var st syscall.Statfs_t
+		return syscall.Statfs(dir, &st) == nil && st.Bavail == 0
+	})
+	remountTmpfs(t, dir, "1m")
+	if _, err := stdin.Write(taggedInput("after remount", after)); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	r := wait(t, cmd, stdout, stderr)
+	t.Logf("stderr:\n%s", r.stderr)
+	f := checkFullDisk(t, r, out, append(messages("line", 0, total), messages("after remount", 0, after)...))
+	if len(f.whole) < after {
+		t.Fatalf("%s holds %d whole lines, want at least the %d written after the remount", out, len(f.whole), after)
+	}
+	wantMessages(t, "after the remount", f.whole[len(f.whole)-after:], messages("after remount", 0, after))
 }
 
 // TestStdoutOnDevFull runs 1000 lines with standard output on /dev/full,
@@ -374,7 +433,12 @@ func TestStdoutOnDevFull(t *testing.T) {
 // plugin last checked that its path still names the file: it checks at
 // most once a second, and as lines keep coming, about once a second. The
 // lines it counts as failed were written after that check.
-const checkWindow = 3 * time.Second
+const checkWindow = 2500 * time.Millisecond
+
+// runBeforeRemoval is how long TestFileFolderRemoved writes before it
+// removes the folder: long enough for the file to hold lines from before
+// checkWindow.
+const runBeforeRemoval = checkWindow + 1500*time.Millisecond
 
 // TestFileFolderRemoved removes the file plugin's folder while run writes
 // a line a millisecond, and checks that the plugin recreates the folder
@@ -414,10 +478,10 @@ func TestFileFolderRemoved(t *testing.T) {
 		}
 	}()
 
-	// Old enough lines in the file for the bound on what the plugin
-	// counts as failed to mean something.
-	waitWhileRunning(t, cmd, stderr, eventTimeout+checkWindow, fmt.Sprintf("%s to have %d lines, %v after the start", out, minLines, checkWindow), func() bool {
-		return time.Since(started) > checkWindow && lineCount(out) >= minLines
+	// Lines older than checkWindow in the file, for the bound on what
+	// the plugin counts as failed to mean something.
+	waitWhileRunning(t, cmd, stderr, eventTimeout+runBeforeRemoval, fmt.Sprintf("%s to have %d lines, %v after the start", out, minLines, runBeforeRemoval), func() bool {
+		return time.Since(started) > runBeforeRemoval && lineCount(out) >= minLines
 	})
 	removed, err := os.Open(out)
 	if err != nil {
