@@ -139,7 +139,11 @@ func TestLogrotateReopensOnSIGHUP(t *testing.T) {
 	for n := rotations; n >= 1; n-- {
 		files = append(files, fmt.Sprintf("%s.%d", out, n))
 	}
-	checkFile(t, concat(t, append(files, out)...), total)
+	files = append(files, out)
+	for _, f := range files {
+		t.Logf("%s: %d lines", filepath.Base(f), lineCount(f))
+	}
+	checkFile(t, concat(t, files...), total)
 	wantAllDelivered(t, r, total)
 	if got := strings.Count(r.stderr, "logplug: SIGHUP: "); got != rotations {
 		t.Errorf("stderr reports %d SIGHUPs, want %d, one for each rotation", got, rotations)
