@@ -129,7 +129,7 @@ func (Test) Unit(ctx context.Context) error {
 
 // Integration builds the host and plugins, then runs the integration tests against them.
 func (Test) Integration(ctx context.Context) error {
-	mg.CtxDeps(ctx, Build)
+	mg.CtxDeps(ctx, Build, Test.Tools)
 	// Only the integration package itself: cmd/hammer, a program its
 	// TestMain builds, has no tests of its own.
 	return goTestPkgs(ctx, "integration", nil, []string{"."}, "-count=1")
