@@ -601,3 +601,39 @@ func TestSettingKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenFileEndingInCutLine opens a file that an earlier run left ending
+// in a cut line: the first line written starts on a line of its own.
+func TestOpenFileEndingInCutLine(t *testing.T) {
+	tests := []struct {
+		name, before, want string
+	}{
+		{"cut", `{"time":"2026`, `{"time":"2026` + "\n"},
+		{"whole", "{}\n", "{}\n"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.log")
+			if err := os.WriteFile(path, []byte(tt.before), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			l := &logger{}
+			if err := l.Configure(map[string]string{"path": path}); err != nil {
+				t.Fatal(err)
+			}
+			l.Info("after", nil)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, line, _ := strings.Cut(string(b)[len(tt.want):], "\n")
+			if !strings.HasPrefix(string(b), tt.want) || !strings.HasPrefix(got, `{"time":`) || !strings.Contains(got, `"msg":"after"`) || line != "" {
+				t.Errorf("file holds %q; want %q, then the new line whole", b, tt.want)
+			}
+		})
+	}
+}

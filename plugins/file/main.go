@@ -21,8 +21,9 @@
 // writes, and the lines written to a file removed while open. A short write
 // (a full disk) leaves part of a line; since other processes may be
 // appending, the file is not truncated: the next write starts with a
-// newline, so the cut line stays one bad line of its own and the next line
-// is whole. At most once a second, and at Flush and Close, the plugin
+// newline (as does the first write to a file that ends in a cut line when
+// the plugin opens it), so the cut line stays one bad line of its own and
+// the next line is whole. At most once a second, and at Flush and Close, the plugin
 // checks that the path still names the file it writes: if the file was
 // removed, it counts the lines written since the last check as failed and
 // creates the file again; if it was renamed, it opens the path again. See

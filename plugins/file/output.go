@@ -47,7 +47,7 @@ func openOutput(c config, prev *output, fails *failures, now time.Time) (*output
 	if err != nil {
 		return nil, err
 	}
-	o := &output{c: c, w: w, fails: fails, checked: now}
+	o := &output{c: c, w: w, fails: fails, checked: now, cut: endsInLine(c.path)}
 	if c.maxSizeMB == 0 {
 		return o, nil
 	}
@@ -248,7 +248,7 @@ func (o *output) reopen() error {
 		return err
 	}
 	if after, err := o.w.Stat(); before == nil || err != nil || !os.SameFile(before, after) {
-		o.cut = false
+		o.cut = endsInLine(o.c.path)
 	}
 	return nil
 }
@@ -290,4 +290,41 @@ func (o *output) close() error {
 // file is not an error to flush.
 func canNotSync(err error) bool {
 	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
+}
+
+// endsInLine reports whether the file at path ends inside a line: it is
+// not empty and its last byte is not a newline, as a file is after a
+// write that a full disk cut short, in this process or in an earlier one.
+// A file that another process is appending to may show part of a line
+// for an instant: a file that grows within cutSettle is not cut. A file
+// that can't be read is taken to end with a whole line.
+func endsInLine(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	size, cut := lastByteCut(f)
+	if !cut {
+		return false
+	}
+	time.Sleep(cutSettle)
+	size2, cut := lastByteCut(f)
+	return cut && size2 == size
+}
+
+// cutSettle is how long endsInLine waits to see whether a file that ends
+// inside a line is being written.
+const cutSettle = 5 * time.Millisecond
+
+// lastByteCut returns the size of f, and whether its last byte is there
+// and is not a newline.
+func lastByteCut(f *os.File) (int64, bool) {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 || !fi.Mode().IsRegular() {
+		return 0, false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], fi.Size()-1)
+	return fi.Size(), err == nil && last[0] != '\n'
 }
