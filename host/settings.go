@@ -184,6 +184,17 @@ func (p *settingsParser) object(want string, entry func(key string) error) error
 // value reads the value of setting name, a string, number or boolean.
 func (p *settingsParser) value(name string) (string, error) {
 	at := p.start()
+	if at < int64(len(p.data)) && (p.data[at] == '{' || p.data[at] == '[') {
+		var raw json.RawMessage
+		if err := p.dec.Decode(&raw); err != nil {
+			return "", p.syntax(err, at)
+		}
+		kind := "an object"
+		if raw[0] == '[' {
+			kind = "an array"
+		}
+		return "", p.errorf(at, "%s: value %s is %s, want a string, number or boolean", name, raw, kind)
+	}
 	tok, err := p.dec.Token()
 	if err != nil {
 		return "", p.syntax(err, at)
@@ -195,14 +206,8 @@ func (p *settingsParser) value(name string) (string, error) {
 		return v.String(), nil
 	case bool:
 		return fmt.Sprint(v), nil
-	case nil:
-		return "", p.errorf(at, "%s: value null is not a string, number or boolean", name)
 	}
-	kind := "an object"
-	if tok == json.Delim('[') {
-		kind = "an array"
-	}
-	return "", p.errorf(at, "%s: value is %s, want a string, number or boolean", name, kind)
+	return "", p.errorf(at, "%s: value null is not a string, number or boolean", name)
 }
 
 // start returns the offset of the next token: past white space, and a

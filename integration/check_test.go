@@ -468,7 +468,7 @@ func TestRunSkipsEveryPluginThatWontLoad(t *testing.T) {
 	good := goodPlugins(t)
 	// What each good plugin reports when it is alone: its name.
 	names := map[string]string{}
-	counts := regexp.MustCompile(`(?m)^logplug: (.+): received (\d+), delivered (\d+), dropped 0, panics 0, errors 0, lost 0$`)
+	counts := regexp.MustCompile(`(?m)^logplug: (.+): received (\d+), delivered (\d+), failed 0, dropped 0, panics 0, errors 0, lost 0$`)
 	const n = 50
 	var in strings.Builder
 	for i := range n {

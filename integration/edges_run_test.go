@@ -302,7 +302,7 @@ func TestSettingsMistakes(t *testing.T) {
 		{"an empty file", "", nil,
 			`CONFIG:1:1: the file is empty: want a JSON object of plugin names, each an object of settings, such as {"file": {"path": "app.log"}}`},
 		{"a value that is an object", "{\"file\": {\n  \"path\": {\"to\": \"a.log\"}}}", nil,
-			"CONFIG:2:11: file.path: value is an object, want a string, number or boolean"},
+			`CONFIG:2:11: file.path: value {"to": "a.log"} is an object, want a string, number or boolean`},
 		{"a misspelt key", "", []string{"--set", "file.maxsize=3"},
 			`setting maxsize="3": unknown key; did you mean max_size_mb? (the keys are format, max_backups, max_size_mb, mode and path)`},
 	}

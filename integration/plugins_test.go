@@ -273,7 +273,7 @@ func TestBadSettings(t *testing.T) {
 		{"file mode", []string{goodFile, "file.mode=rw"}, `file.so: configure file: setting mode="rw": want an octal file mode such as 0640`},
 		{"file path that can't be opened", []string{"file.path=/proc/self/nope/x.log"}, `file.so: configure file: setting path="/proc/self/nope/x.log": `},
 		{"file rotation size", []string{goodFile, "file.max_size_mb=big"}, `setting max_size_mb="big": want a whole number of megabytes, 0 for no rotation`},
-		{"zerolog unknown key", []string{goodFile, "zerolog.colour=red"}, `zerolog.so: configure zerolog: setting colour="red": unknown key, want format, level or output`},
+		{"zerolog unknown key", []string{goodFile, "zerolog.colour=red"}, `zerolog.so: configure zerolog: setting colour="red": unknown key (the keys are format, level and output)`},
 		{"zerolog level", []string{goodFile, "zerolog.level=loud"}, `zerolog.so: configure zerolog: setting level="loud": want debug, info, warn or error`},
 		{"zerolog format", []string{goodFile, "zerolog.format=xml"}, `setting format="xml": want json or console`},
 		{"logrus format", []string{goodFile, "logrus.format=xml"}, `logrus.so: configure logrus: setting format="xml": want text or json`},
@@ -339,7 +339,7 @@ func TestConfigFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := logplug(t, "", "emit", "--plugins", dir, "--config", bad, "three")
-	if want := `bad.json: file.path: value ["x"] is not a string, number or boolean`; r.code != 1 || !strings.Contains(r.stderr, want) {
+	if want := `bad.json:1:19: file.path: value ["x"] is an array, want a string, number or boolean`; r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Errorf("exit %d, stderr %q; want exit 1 and %q", r.code, r.stderr, want)
 	}
 	// Settings for a plugin that is not there are reported.

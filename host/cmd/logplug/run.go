@@ -46,18 +46,29 @@ like any other. A line longer than --max-line bytes is not sent, nor cut: it
 is reported with its line number and counted, run goes on with the next
 line, and the run fails.
 
-At the end of input, or at the first SIGINT or SIGTERM, run stops reading,
-delivers every line it has read, calls each plugin's Flush and then Close,
-waiting at most --shutdown-timeout for them all, and prints to standard
-error how many lines it read and, for each plugin, how many messages it
-received, delivered, dropped and lost, and how many panics and errors it
-had. A second SIGINT or SIGTERM (or a first once the input has ended)
-exits at once, printing the same, with what was not delivered yet as lost.
+At the end of input, or at the first SIGINT or SIGTERM, run stops reading
+and delivers every whole line it has taken from its input (it takes no
+more: a read waiting on a pipe is cut short, and a line begun is read to
+its end), calls each plugin's Flush and then Close, giving each the time
+it needs while it makes progress (see --stall-timeout and
+--shutdown-timeout), and prints to standard error how many lines it read
+and, for each plugin, how many messages it received, delivered, failed to
+write, dropped and lost, and how many panics and errors it had. A second
+SIGINT or SIGTERM (or a first once the input has ended) exits at once,
+printing the same, with what was not delivered yet as lost, and the lines
+and bytes taken from the input and not sent.
+
+SIGHUP makes the plugins that write files close them and open them again
+by their paths, in order with the messages, for log rotators such as
+logrotate. A closed output (a pipe whose reader is gone) fails the writes
+of the plugin that writes to it, which is stopped after 1000 failures in a
+row; it does not end run.
 
 Run fails (exit status 1) when no plugin loaded, a line was too long, a
-message accepted was not delivered to every plugin (dropped, lost to a
-panic, or left with a plugin that was stuck), or a plugin's Flush or Close
-failed or did not return in time. Otherwise its exit status is 0, after a
+message accepted was not delivered to every plugin or not written (dropped,
+lost to a panic or a failed write, or left with a plugin that was stuck),
+a second signal left input not sent, or a plugin's Flush or Close failed or
+did not return in time. Otherwise its exit status is 0, after a
 signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 		setFlags: func(fs *flag.FlagSet) {
 			hf.register(fs)
