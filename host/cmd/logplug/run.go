@@ -87,7 +87,7 @@ signal too.` + deliveryFlagsHelp + pluginFlagsHelp,
 			}
 			hf.flushWhenIdle = true // feed calls h.Idle
 			setRunGC()
-			hangups, stopHangups := notifyHangups(ctx) // before loading, so that none is missed
+			hangups, stopHangups := notifyHangups() // before loading, so that none is missed
 			defer stopHangups()
 			h, err := hf.open(c.stderr)
 			if err != nil {

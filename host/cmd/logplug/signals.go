@@ -105,17 +105,10 @@ func ignoreBrokenPipes() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
 
-// hangupsKey is the context key of a channel of SIGHUPs, set by tests in
-// place of the process's own.
-type hangupsKey struct{}
-
-// notifyHangups returns a channel that gets a value for each SIGHUP (or
-// the channel ctx carries), and a function that stops it. From then on
-// SIGHUP no longer ends the process.
-func notifyHangups(ctx context.Context) (<-chan os.Signal, func()) {
-	if c, ok := ctx.Value(hangupsKey{}).(chan os.Signal); ok {
-		return c, func() {}
-	}
+// notifyHangups returns a channel that gets a value for each SIGHUP, and
+// a function that stops it. From then on SIGHUP no longer ends the
+// process.
+func notifyHangups() (<-chan os.Signal, func()) {
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, syscall.SIGHUP)
 	return c, func() { signal.Stop(c) }
