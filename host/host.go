@@ -44,6 +44,9 @@ type Status struct {
 	// Name and Version are the plugin's, once it loaded; Name is the file
 	// name without ".so" before that.
 	Name, Version string
+	// Shape is the plugin's shape once it loaded: "methods" (the methods
+	// of [api.Logger]) or "slog.Handler"; "" before that.
+	Shape string
 	// Err says why the plugin was not loaded, could not be configured, or
 	// was quarantined; it is nil for a plugin that is working.
 	Err error

@@ -75,7 +75,10 @@ func newHost(opts Options) *Host {
 
 // addPlugin configures a loaded plugin and adds it.
 func (h *Host) addPlugin(p *Plugin, settings Settings) {
-	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, OpenTime: p.OpenTime}
+	st := Status{Path: p.Path, Name: p.Name, Version: p.Version, Shape: p.Shape, OpenTime: p.OpenTime}
+	if st.Shape == "" { // a logger linked into the program (New)
+		st.Shape = load.ShapeMethods
+	}
 	h.add(st, p, configure(p, settings[p.Name]))
 }
 

@@ -336,7 +336,7 @@ func diagnoses(t *testing.T) map[string][]string {
 		"twin-a.so":     {"is built from the same main package path, example.com/logplug-fixtures/twin, as " + filepath.Join(checkDir, "twin-b.so") + "; Go loads only one plugin per path; fix: rename the module of one of them (the module line of its go.mod) and rebuild it"},
 		"twin-b.so":     {"is built from the same main package path, example.com/logplug-fixtures/twin, as " + filepath.Join(checkDir, "twin-a.so") + "; Go loads only one plugin per path; fix: rename the module of one of them (the module line of its go.mod) and rebuild it"},
 		// Found once the plugin is open (by check --probe, in a child process).
-		"wrongtype.so": {"LoggingPlugin does not have the methods of a logger: *main.logger lacks Warn; has Log(string), want Log(string, map[string]string); fix: give it the methods Info(string, map[string]string), Log(string, map[string]string), Warn(string, map[string]string)"},
+		"wrongtype.so": {"LoggingPlugin does not have the methods of a logger: *main.logger lacks Warn; has Log(string), want Log(string, map[string]string); fix: give it the methods Info(string, map[string]string), Log(string, map[string]string), Warn(string, map[string]string), or make it a log/slog Handler"},
 		"initpanic.so": {"plugin panicked while initialising package example.com/logplug-fixtures/initpanic: initpanic: no configuration found; fix: fix the init functions and package-level variables of example.com/logplug-fixtures/initpanic"},
 		"panicdep.so":  {"plugin panicked while initialising package " + shaky + ": shaky: cannot reach the log server; fix: fix the init functions and package-level variables of " + shaky},
 		// check --probe opens skew.so alone, in a child process; run, after

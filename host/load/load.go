@@ -44,11 +44,21 @@ type Plugin struct {
 	Name string
 	// Version is the plugin's self-described version, if any.
 	Version string
-	// Logger is the plugin's LoggingPlugin value.
+	// Logger is the plugin's LoggingPlugin value, or, for a plugin that is
+	// a slog.Handler, the logger that delivers to it.
 	Logger api.Logger
+	// Shape is the plugin's shape: [ShapeMethods] or [ShapeHandler].
+	Shape string
 	// OpenTime is how long plugin.Open and the symbol lookup took.
 	OpenTime time.Duration
 }
+
+// The two shapes of a plugin: its LoggingPlugin has the methods of
+// [api.Logger], or it is a [log/slog.Handler].
+const (
+	ShapeMethods = "methods"
+	ShapeHandler = "slog.Handler"
+)
 
 // An Error explains why a plugin file was not loaded.
 type Error struct {

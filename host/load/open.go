@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"plugin"
 	"reflect"
@@ -45,10 +46,10 @@ func openPlugin(path, file string) (p *Plugin, initPanic string, err error) {
 	logger, err := asLogger(sym)
 	if err != nil {
 		return nil, "", &Error{Path: path, Err: err,
-			Fix: "give it the methods " + strings.Join(requiredSignatures(), ", ")}
+			Fix: "give it the methods " + strings.Join(requiredSignatures(), ", ") + ", or make it a log/slog Handler"}
 	}
 	name, version := api.Describe(logger, NameFromPath(path))
-	return &Plugin{Path: path, Name: name, Version: version, Logger: logger, OpenTime: time.Since(start)}, "", nil
+	return &Plugin{Path: path, Name: name, Version: version, Logger: logger, Shape: shape(logger), OpenTime: time.Since(start)}, "", nil
 }
 
 // trimOpenError removes the repetition that plugin.Open puts in its errors
@@ -68,8 +69,10 @@ func trimOpenError(err error, path string) error {
 // asLogger returns the logger behind a looked-up symbol. Lookup returns a
 // pointer to the plugin's variable: *T when LoggingPlugin is a T, *I when it
 // is declared with an interface type I. The methods may be on T or on *T.
+// A value that is a [slog.Handler] is delivered to as a handler (see
+// handlerLogger), even if it has the methods of api.Logger too.
 func asLogger(sym plugin.Symbol) (api.Logger, error) {
-	if l, ok := sym.(api.Logger); ok {
+	if l, ok := shapeOf(sym); ok {
 		return l, nil
 	}
 	v := reflect.ValueOf(sym)
@@ -85,11 +88,31 @@ func asLogger(sym plugin.Symbol) (api.Logger, error) {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			continue // reported above
 		}
-		if l, ok := v.Interface().(api.Logger); ok && v.Kind() != reflect.Interface {
-			return l, nil
+		if v.Kind() != reflect.Interface {
+			if l, ok := shapeOf(v.Interface()); ok {
+				return l, nil
+			}
 		}
 	}
 	return nil, fmt.Errorf("%w: %s %s", ErrNotLogger, described, describeMissing(described))
+}
+
+// shape names the shape of the plugin that l delivers to.
+func shape(l api.Logger) string {
+	if _, ok := l.(*handlerLogger); ok {
+		return ShapeHandler
+	}
+	return ShapeMethods
+}
+
+// shapeOf returns the logger for v if v has one of the two shapes of a
+// plugin: a slog.Handler first, else the methods of api.Logger.
+func shapeOf(v any) (api.Logger, bool) {
+	if h, ok := v.(slog.Handler); ok {
+		return newHandlerLogger(h), true
+	}
+	l, ok := v.(api.Logger)
+	return l, ok
 }
 
 // requiredMethods are the methods of api.Logger, by name.

@@ -45,7 +45,7 @@ exits 1 when any plugin failed, after the table.` + pluginFlagsHelp,
 // the line below.
 func printStatuses(w io.Writer, statuses []host.Status) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tSTATUS\tOPEN\tFILE")
+	fmt.Fprintln(tw, "NAME\tVERSION\tSHAPE\tSTATUS\tOPEN\tFILE")
 	for _, s := range statuses {
 		status, open := "ok", s.OpenTime.Round(10*time.Microsecond).String()
 		switch {
@@ -54,11 +54,14 @@ func printStatuses(w io.Writer, statuses []host.Status) {
 		case !s.Loaded():
 			status, open = "failed", "-"
 		}
-		version := s.Version
+		version, shape := s.Version, s.Shape
 		if version == "" {
 			version = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, version, status, open, s.Path)
+		if shape == "" {
+			shape = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, version, shape, status, open, s.Path)
 	}
 	tw.Flush()
 	for _, s := range statuses {
