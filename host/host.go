@@ -1,9 +1,11 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"time"
 
 	"github.com/logplug/logplug/api"
@@ -29,6 +31,32 @@ type Host struct {
 	sinks    []sinkAt // the plugins delivered to, in load order
 	errorLog *log.Logger
 	d        delivery
+
+	// What the plugins want, for Enabled: any plugin of the methods
+	// shape wants every level; a slog.Handler says which it wants.
+	methodsShape bool
+	handlers     []leveler
+}
+
+// A leveler is a plugin that says which levels it wants: the logger that
+// delivers to a plugin that is a slog.Handler.
+type leveler interface {
+	Enabled(ctx context.Context, level slog.Level) bool
+}
+
+// Enabled reports whether some plugin wants messages at level: a plugin
+// with the methods of api.Logger wants them all, and a slog.Handler those
+// it is Enabled for. [Handler.Enabled] asks it.
+func (h *Host) Enabled(ctx context.Context, level slog.Level) bool {
+	if h.methodsShape {
+		return true
+	}
+	for _, l := range h.handlers {
+		if l.Enabled(ctx, level) {
+			return true
+		}
+	}
+	return false
 }
 
 // A sinkAt is a plugin delivered to, and the index of its Status.

@@ -97,6 +97,11 @@ func (h *Host) add(st Status, p *Plugin, err error) {
 		h.errorLog.Print(err)
 	default:
 		dp := deliver.Plugin{Path: p.Path, Name: p.Name, Logger: p.Logger, Drop: h.d.policyFor(p.Name) == Drop}
+		if l, ok := p.Logger.(leveler); ok {
+			h.handlers = append(h.handlers, l)
+		} else {
+			h.methodsShape = true
+		}
 		h.sinks = append(h.sinks, sinkAt{Sink: h.e.Add(dp), index: len(h.statuses)})
 	}
 	h.statuses = append(h.statuses, st)

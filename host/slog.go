@@ -102,13 +102,14 @@ func SlogLevel(l slog.Level) api.Level {
 }
 
 // Enabled reports whether a record at level l is sent to the plugins: it is
-// when l is at least the handler's minimum level, [HandlerOptions.Level].
-func (h *Handler) Enabled(_ context.Context, l slog.Level) bool {
+// when l is at least the handler's minimum level, [HandlerOptions.Level],
+// and some plugin wants it ([Host.Enabled]).
+func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 	minLevel := slog.LevelInfo
 	if h.opts.Level != nil {
 		minLevel = h.opts.Level.Level()
 	}
-	return l >= minLevel
+	return l >= minLevel && h.host.Enabled(ctx, l)
 }
 
 // Handle sends r to every plugin of the handler's Host, with the method that

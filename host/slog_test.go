@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/logplug/logplug/api"
+	"github.com/logplug/logplug/host/load"
 )
 
 // recorder is a plugin that keeps a copy of every message it receives.
@@ -708,5 +709,39 @@ func TestHandlerAsSlogDefaultWithPanickingPlugin(t *testing.T) {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("standard error lacks %q:\n%s", want, report)
 		}
+	}
+}
+
+// TestHandlerEnabledAsksThePlugins checks that NewHandler's Enabled is true
+// for a level only if some plugin wants it: every level for a plugin of the
+// methods shape, and for a slog.Handler plugin the levels it is enabled for.
+func TestHandlerEnabledAsksThePlugins(t *testing.T) {
+	warnHandler := load.FromHandler(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tests := []struct {
+		name        string
+		loggers     []api.Logger
+		info, error bool
+	}{
+		{"no plugin", nil, false, false},
+		{"a handler from warn", []api.Logger{warnHandler}, false, true},
+		{"a handler from warn and a plugin of the methods shape", []api.Logger{warnHandler, &recorder{}}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var plugins []*Plugin
+			for i, l := range tt.loggers {
+				plugins = append(plugins, &Plugin{Path: fmt.Sprintf("p%d.so", i), Name: fmt.Sprintf("p%d", i), Logger: l})
+			}
+			h := New(Options{ErrorLog: log.New(io.Discard, "", 0)}, plugins...)
+			defer h.Close()
+			sh := NewHandler(h, nil)
+			ctx := context.Background()
+			if got := sh.Enabled(ctx, slog.LevelInfo); got != tt.info {
+				t.Errorf("Enabled(info) = %v, want %v", got, tt.info)
+			}
+			if got := sh.Enabled(ctx, slog.LevelError); got != tt.error {
+				t.Errorf("Enabled(error) = %v, want %v", got, tt.error)
+			}
+		})
 	}
 }

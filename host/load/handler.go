@@ -31,6 +31,11 @@ type handlerLogger struct {
 // newHandlerLogger returns the logger that delivers to h.
 func newHandlerLogger(h slog.Handler) *handlerLogger { return &handlerLogger{h: h} }
 
+// FromHandler returns the logger through which the host delivers to a
+// plugin that is the slog.Handler h, as Open does for a plugin file of that
+// shape: for a [Plugin] made in the program (see host.New).
+func FromHandler(h slog.Handler) api.Logger { return newHandlerLogger(h) }
+
 // slogLevels maps the contract's levels to slog's.
 var slogLevels = [...]slog.Level{
 	api.LevelLog:   slog.LevelInfo,
@@ -86,6 +91,11 @@ func (l *handlerLogger) Warn(msg string, labels map[string]string) {
 // Error delivers an error message.
 func (l *handlerLogger) Error(msg string, labels map[string]string) {
 	l.handle(api.LevelError, msg, labels)
+}
+
+// Enabled reports whether the handler wants records at level.
+func (l *handlerLogger) Enabled(ctx context.Context, level slog.Level) bool {
+	return l.h.Enabled(ctx, level)
 }
 
 // BorrowsLabels reports true: the labels are copied into the record's
