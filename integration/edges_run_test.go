@@ -140,17 +140,8 @@ func startPiped(t *testing.T, total int, args []string, extra ...string) *pipedR
 // waitLines waits until the file plugin's output holds at least n lines.
 func (p *pipedRun) waitLines(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		b, _ := os.ReadFile(p.out)
-		if bytes.Count(b, []byte("\n")) >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the file plugin did not get %d lines within a minute; stderr:\n%s", n, p.stderr)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a file, not synchronising
-	}
+	waitWhileRunning(t, p.cmd, p.stderr, time.Minute, fmt.Sprintf("%d lines in the file plugin's output", n),
+		func() bool { return lineCount(p.out) >= n })
 }
 
 // resumesAt reads the pipe after run has ended and returns the number of
@@ -217,10 +208,8 @@ func TestSecondSIGTERMReportsWhatWasTaken(t *testing.T) {
 		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(time.Minute)
-		for !strings.Contains(syncString(p.stderr), "reading no more input") && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond) // polling output, not synchronising
-		}
+		waitWhileRunning(t, p.cmd, p.stderr, time.Minute, "the first signal's report",
+			func() bool { return strings.Contains(syncString(p.stderr), "reading no more input") })
 	}
 	r := wait(t, p.cmd, p.stdout, p.stderr)
 	t.Logf("stderr:\n%s", r.stderr)

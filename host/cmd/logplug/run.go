@@ -276,6 +276,7 @@ func shutdown(h *host.Host, stderr io.Writer, all bool) error {
 // report prints the counts of each plugin that loaded, or with all false
 // of each that lost messages, and returns the number of messages lost.
 func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
+	var stuck []string
 	for _, s := range h.Plugins() {
 		if !s.Loaded() {
 			continue
@@ -291,7 +292,7 @@ func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 			state = " (quarantined)"
 		case errors.Is(s.Err, host.ErrStuck):
 			state = " (stuck)"
-			defer fmt.Fprintf(stderr, "%s: %s: to give a slow plugin more time, raise --stall-timeout (how long it may make no progress) or --shutdown-timeout (the longest the end may take)\n", progName, s.Name)
+			stuck = append(stuck, s.Name)
 		case errors.Is(s.Err, host.ErrFailing):
 			state = " (failing)"
 		}
@@ -300,6 +301,9 @@ func report(h *host.Host, stderr io.Writer, all bool) (lost uint64) {
 		if s.LatestFailure != nil {
 			fmt.Fprintf(stderr, "%s: %s: latest failure: %v\n", progName, s.Name, s.LatestFailure)
 		}
+	}
+	for _, name := range stuck {
+		fmt.Fprintf(stderr, "%s: %s: to give a slow plugin more time, raise --stall-timeout (how long it may make no progress) or --shutdown-timeout (the longest the end may take)\n", progName, name)
 	}
 	return lost
 }
